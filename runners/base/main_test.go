@@ -1,0 +1,29 @@
+package base
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// helperEnv names the helper a re-executed test binary should act as.
+// The test binary doubles as every child process the tests need, as
+// os/exec's own tests do.
+const helperEnv = "CORRAL_TEST_HELPER"
+
+// helpers are the child processes the tests start: name -> main.
+var helpers = map[string]func(args []string) int{}
+
+func TestMain(m *testing.M) {
+	if name := os.Getenv(helperEnv); name != "" {
+		h, ok := helpers[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "unknown test helper %q\n", name)
+			os.Exit(2)
+		}
+		os.Exit(h(os.Args[1:]))
+	}
+	goleak.VerifyTestMain(m)
+}
