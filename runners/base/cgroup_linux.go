@@ -1,0 +1,271 @@
+package base
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// cgroupDirName is the directory, inside a writable cgroup, that holds one
+// cgroup per tree.
+const cgroupDirName = "corral"
+
+// cgroup2Mount returns where the cgroup v2 hierarchy is mounted: the whole
+// of /sys/fs/cgroup in unified mode, /sys/fs/cgroup/unified in hybrid mode.
+var cgroup2Mount = sync.OnceValue(func() string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// Fields: id parent major:minor root mountpoint options... - fstype source superopts
+		line := sc.Text()
+		pre, post, ok := strings.Cut(line, " - ")
+		if !ok || !strings.HasPrefix(post, "cgroup2 ") {
+			continue
+		}
+		f := strings.Fields(pre)
+		if len(f) >= 5 && f[3] == "/" {
+			return f[4]
+		}
+	}
+	return ""
+})
+
+// ownCgroup returns this process's cgroup v2 path relative to the mount.
+func ownCgroup(pid string) (string, error) {
+	b, err := os.ReadFile("/proc/" + pid + "/cgroup")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "0::"); ok {
+			return rest, nil
+		}
+	}
+	return "", errors.New("no cgroup v2 entry")
+}
+
+// probeContainment finds a place where this process may create cgroups
+// and clone children into them: its own cgroup, else the nearest writable
+// ancestor (a user's delegated subtree). The probe clones one short-lived
+// child into a test cgroup, since write access alone does not prove the
+// kernel will accept the move (delegation rules, cgroup.kill support).
+var probeContainment = sync.OnceValue(func() Containment {
+	mount := cgroup2Mount()
+	if mount == "" {
+		return Containment{Kind: containPgroup, Reason: "no cgroup v2 hierarchy is mounted; mount one (unified or hybrid mode) to contain setsid and double-fork escapers"}
+	}
+	own, err := ownCgroup("self")
+	if err != nil {
+		return Containment{Kind: containPgroup, Reason: "cannot read /proc/self/cgroup: " + err.Error()}
+	}
+	var tried []string
+	for rel := own; ; rel = filepath.Dir(rel) {
+		dir := filepath.Join(mount, rel, cgroupDirName)
+		if err := probeCgroupDir(dir); err == nil {
+			return Containment{Kind: containCgroup, Where: dir, Reason: "cgroup v2 at " + mount + " is writable; trees are stopped with cgroup.kill"}
+		} else {
+			tried = append(tried, dir+": "+err.Error())
+		}
+		if rel == "/" || rel == "." || rel == "" {
+			break
+		}
+	}
+	return Containment{Kind: containPgroup, Reason: "no writable cgroup v2 directory (" + strings.Join(tried, "; ") + "); run as root or under a systemd user session with delegation"}
+})
+
+func probeCgroupDir(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	probe := filepath.Join(dir, "probe."+strconv.Itoa(os.Getpid()))
+	if err := os.Mkdir(probe, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	defer os.Remove(probe)
+	if _, err := os.Stat(filepath.Join(probe, "cgroup.kill")); err != nil {
+		return errors.New("kernel has no cgroup.kill (needs Linux 5.14)")
+	}
+	fd, err := unix.Open(probe, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	bin, err := exec.LookPath("true")
+	if err != nil {
+		bin = "/bin/true"
+	}
+	cmd := exec.Command(bin)
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("clone into cgroup: %w", err)
+	}
+	return nil
+}
+
+// cgroupTree is a tree held in a cgroup v2 directory of its own. The child
+// is cloned straight into it (CLONE_INTO_CGROUP), so no instruction of the
+// program runs outside, and every descendant, whatever it does with
+// sessions or process groups, stays inside.
+type cgroupTree struct {
+	path string
+	fd   int
+}
+
+func newCgroupTree(root, id string) (*cgroupTree, error) {
+	path := filepath.Join(root, id)
+	if err := os.Mkdir(path, 0o755); err != nil {
+		return nil, fmt.Errorf("create cgroup: %w", err)
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("open cgroup: %w", err)
+	}
+	return &cgroupTree{path: path, fd: fd}, nil
+}
+
+func (t *cgroupTree) kind() string       { return containCgroup }
+func (t *cgroupTree) cgroupPath() string { return t.path }
+
+func (t *cgroupTree) attr(a *syscall.SysProcAttr) {
+	a.Setpgid = true
+	a.UseCgroupFD = true
+	a.CgroupFD = t.fd
+}
+
+func (t *cgroupTree) started(int) { t.closeFD() }
+
+func (t *cgroupTree) closeFD() {
+	if t.fd >= 0 {
+		unix.Close(t.fd)
+		t.fd = -1
+	}
+}
+
+func (t *cgroupTree) signal(sig syscall.Signal) error { return cgroupSignal(t.path, sig) }
+func (t *cgroupTree) kill() error                     { return cgroupKill(t.path) }
+func (t *cgroupTree) empty() (bool, error)            { return cgroupEmpty(t.path) }
+
+func (t *cgroupTree) release() error {
+	t.closeFD()
+	return cgroupRemove(t.path)
+}
+
+// cgroupSignal sends sig to every process in the cgroup at path. Each
+// process is pinned with a pidfd and its membership checked after the pin,
+// so a PID that was recycled since cgroup.procs was read is never hit.
+func cgroupSignal(path string, sig syscall.Signal) error {
+	pids, err := cgroupProcs(path)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, pid := range pids {
+		err := signalVerified(pid, sig, func() bool { return inCgroup(pid, path) })
+		if err != nil && !errors.Is(err, errNotOurs) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func cgroupProcs(path string) ([]int, error) {
+	b, err := os.ReadFile(filepath.Join(path, "cgroup.procs"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read cgroup members: %w", err)
+	}
+	var pids []int
+	for _, f := range bytes.Fields(b) {
+		if pid, err := strconv.Atoi(string(f)); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// inCgroup reports whether pid is a member of the cgroup at path.
+func inCgroup(pid int, path string) bool {
+	rel, err := ownCgroup(strconv.Itoa(pid))
+	return err == nil && filepath.Join(cgroup2Mount(), rel) == path
+}
+
+// cgroupKill SIGKILLs every process in the cgroup at once (cgroup.kill,
+// Linux 5.14+): a process forking at that moment cannot slip out.
+func cgroupKill(path string) error {
+	err := os.WriteFile(filepath.Join(path, "cgroup.kill"), []byte("1"), 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+			return nil // already removed: nothing left to kill
+		}
+		return cgroupSignal(path, syscall.SIGKILL)
+	}
+	if err != nil {
+		return fmt.Errorf("kill cgroup %s: %w", path, err)
+	}
+	return nil
+}
+
+// cgroupEmpty reads "populated" from cgroup.events. Zombies do not count:
+// a process leaves its cgroup when it exits, before it is reaped.
+func cgroupEmpty(path string) (bool, error) {
+	b, err := os.ReadFile(filepath.Join(path, "cgroup.events"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return true, nil
+		}
+		return false, fmt.Errorf("read cgroup state: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "populated "); ok {
+			return v == "0", nil
+		}
+	}
+	return false, fmt.Errorf("read cgroup state: no populated field in %s", path)
+}
+
+// cgroupRemove removes an empty cgroup. The kernel may report it busy for
+// a moment after its last process exited, so EBUSY is retried briefly.
+func cgroupRemove(path string) error {
+	delay := 100 * time.Microsecond
+	for i := 0; ; i++ {
+		err := unix.Rmdir(path)
+		switch {
+		case err == nil || errors.Is(err, unix.ENOENT):
+			return nil
+		case !errors.Is(err, unix.EBUSY) || i == 50:
+			return fmt.Errorf("remove cgroup %s: %w", path, err)
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 10*time.Millisecond)
+	}
+}
+
+// isCgroup2Dir reports whether path is a directory on a cgroup v2
+// file system owned by the calling user.
+func isCgroup2Dir(path string) bool {
+	var st unix.Statfs_t
+	if unix.Statfs(path, &st) != nil || st.Type != unix.CGROUP2_SUPER_MAGIC {
+		return false
+	}
+	fi, err := os.Lstat(path)
+	return err == nil && fi.IsDir() && ownedByUs(fi)
+}

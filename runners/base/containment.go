@@ -1,0 +1,55 @@
+package base
+
+import (
+	"os"
+	"syscall"
+)
+
+// containmentEnv, set to "pgroup", makes corral use process groups even
+// where a cgroup is writable: for comparing the two, and for hosts whose
+// cgroup setup misbehaves.
+const containmentEnv = "CORRAL_CONTAINMENT"
+
+// Containment says how corral holds process trees together on this host,
+// and why.
+type Containment struct {
+	// Kind is "cgroup" or "pgroup".
+	Kind string
+	// Where is the cgroup directory trees are created in, for "cgroup".
+	Where string
+	// Reason says why this kind is in force, and for "pgroup" what would
+	// make cgroups usable.
+	Reason string
+}
+
+// DetectContainment returns the containment NewNativeEnvironment will use.
+// The kernel probe behind it runs once per process; CORRAL_CONTAINMENT is
+// read at every call.
+func DetectContainment() Containment {
+	if os.Getenv(containmentEnv) == containPgroup {
+		return Containment{Kind: containPgroup, Reason: containmentEnv + "=pgroup is set"}
+	}
+	return probeContainment()
+}
+
+// tree is the containment of one process tree: a cgroup or a process
+// group. Methods other than attr and started may be called concurrently.
+type tree interface {
+	kind() string
+	// cgroupPath is the tree's cgroup directory, or "".
+	cgroupPath() string
+	// attr makes the child start inside the containment.
+	attr(a *syscall.SysProcAttr)
+	// started is told the leader's PID once it runs.
+	started(pid int)
+	// signal sends sig to every process of the tree.
+	signal(sig syscall.Signal) error
+	// kill sends SIGKILL to every process of the tree.
+	kill() error
+	// empty reports whether no process of the tree is left, the leader
+	// aside: the leader is our child, reaped by its own Wait.
+	empty() (bool, error)
+	// release removes what the containment created, once the tree is
+	// empty.
+	release() error
+}

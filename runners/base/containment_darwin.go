@@ -1,0 +1,24 @@
+package base
+
+import (
+	"errors"
+	"syscall"
+)
+
+// probeContainment: darwin has no cgroups; trees are process groups.
+func probeContainment() Containment {
+	return Containment{Kind: containPgroup, Reason: "darwin has no cgroups: descendants that leave the process group are not contained"}
+}
+
+// newTree creates the containment for tree id.
+func newTree(_ Containment, id string) (tree, error) { return newPgroupTree(id), nil }
+
+// cgroup operations have nothing to act on on darwin; records naming a
+// cgroup cannot come from this machine.
+func isCgroup2Dir(string) bool                  { return false }
+func cgroupSignal(string, syscall.Signal) error { return errors.ErrUnsupported }
+func cgroupKill(string) error                   { return errors.ErrUnsupported }
+func cgroupEmpty(string) (bool, error)          { return false, errors.ErrUnsupported }
+func cgroupRemove(string) error                 { return errors.ErrUnsupported }
+
+const cgroupDirName = "corral"

@@ -1,0 +1,182 @@
+package base
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/corralrun/corral/resources"
+)
+
+// DefaultGracePeriod is how long Stop waits between SIGTERM and SIGKILL
+// unless WithGracePeriod says otherwise.
+const DefaultGracePeriod = 5 * time.Second
+
+// treeSeq numbers the trees this process starts; with the owner's identity
+// it makes every tree id unique on the machine.
+var treeSeq atomic.Uint64
+
+// NativeEnvironment runs processes directly on the host, each in a
+// supervised tree of its own (see the package documentation for how trees
+// are contained and recorded). It is safe for concurrent use.
+type NativeEnvironment struct {
+	dir         string
+	containment Containment
+
+	mu     sync.Mutex
+	envs   []*resources.EnvironmentVariable
+	grace  time.Duration
+	logger *slog.Logger
+	live   map[*NativeProc]struct{}
+}
+
+// NewNativeEnvironment returns an environment that runs processes in dir,
+// which must be an existing directory, with the host's environment and
+// whatever is in its PATH.
+func NewNativeEnvironment(_ context.Context, dir string) (*NativeEnvironment, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("native environment: directory %q: %w", dir, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("native environment: directory %q: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("native environment: %q is not a directory", dir)
+	}
+	return &NativeEnvironment{
+		dir:         abs,
+		containment: DetectContainment(),
+		grace:       DefaultGracePeriod,
+		live:        make(map[*NativeProc]struct{}),
+	}, nil
+}
+
+// WithGracePeriod sets how long Stop waits between SIGTERM and SIGKILL,
+// for processes created after the call. A negative d counts as zero.
+func (native *NativeEnvironment) WithGracePeriod(d time.Duration) {
+	native.mu.Lock()
+	defer native.mu.Unlock()
+	native.grace = max(d, 0)
+}
+
+// WithLogger sets the logger for processes created after the call; nil
+// means slog.Default(). Nothing else is ever printed.
+func (native *NativeEnvironment) WithLogger(l *slog.Logger) {
+	native.mu.Lock()
+	defer native.mu.Unlock()
+	native.logger = l
+}
+
+// Containment returns how this environment contains its trees.
+func (native *NativeEnvironment) Containment() Containment { return native.containment }
+
+// Init does nothing: the host needs no preparation.
+func (native *NativeEnvironment) Init(context.Context) error { return nil }
+
+// WithBinary returns an error wrapping ErrBinaryNotFound unless bin is
+// found in the environment's PATH (or, holding a '/', relative to its
+// directory).
+func (native *NativeEnvironment) WithBinary(bin string) error {
+	_, err := lookPath(bin, native.pathValue(), native.dir)
+	return err
+}
+
+// WithEnvironmentVariables adds variables given to every process the
+// environment starts from now on, including processes created before the
+// call and not yet started. The caller's values are copied, never
+// modified. An invalid variable makes Start fail with an error naming it.
+func (native *NativeEnvironment) WithEnvironmentVariables(_ context.Context, envs ...*resources.EnvironmentVariable) {
+	native.mu.Lock()
+	defer native.mu.Unlock()
+	native.envs = append(native.envs, copyEnvs(envs)...)
+}
+
+func copyEnvs(envs []*resources.EnvironmentVariable) []*resources.EnvironmentVariable {
+	out := make([]*resources.EnvironmentVariable, 0, len(envs))
+	for _, e := range envs {
+		if e != nil {
+			c := *e
+			out = append(out, &c)
+		} else {
+			out = append(out, nil)
+		}
+	}
+	return out
+}
+
+func (native *NativeEnvironment) envSnapshot() []*resources.EnvironmentVariable {
+	native.mu.Lock()
+	defer native.mu.Unlock()
+	return append([]*resources.EnvironmentVariable(nil), native.envs...)
+}
+
+// pathValue is the PATH processes see before process-level variables.
+func (native *NativeEnvironment) pathValue() string {
+	env := mergeEnv([]string{"PATH=" + os.Getenv("PATH")}, [][]*resources.EnvironmentVariable{native.envSnapshot()}, nil)
+	v, _ := lookupEnv(env, "PATH")
+	return v
+}
+
+// NewProcess returns a process, not started, that runs bin with args. bin
+// is looked up in PATH unless it holds a '/'; a relative path is taken from
+// the process's directory. It fails with ErrBinaryNotFound when bin is not
+// an executable file there.
+func (native *NativeEnvironment) NewProcess(bin string, args ...string) (Proc, error) {
+	path, err := lookPath(bin, native.pathValue(), native.dir)
+	if err != nil {
+		return nil, err
+	}
+	native.mu.Lock()
+	grace, logger := native.grace, native.logger
+	native.mu.Unlock()
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &NativeProc{
+		env:    native,
+		bin:    bin,
+		path:   path,
+		args:   append([]string(nil), args...),
+		grace:  grace,
+		logger: logger,
+	}, nil
+}
+
+func (native *NativeEnvironment) track(p *NativeProc, live bool) {
+	native.mu.Lock()
+	defer native.mu.Unlock()
+	if live {
+		native.live[p] = struct{}{}
+	} else {
+		delete(native.live, p)
+	}
+}
+
+// Stop stops every process of the environment that still runs, all at
+// once, and returns when they are gone. The environment stays usable.
+func (native *NativeEnvironment) Stop(ctx context.Context) error {
+	native.mu.Lock()
+	procs := make([]*NativeProc, 0, len(native.live))
+	for p := range native.live {
+		procs = append(procs, p)
+	}
+	native.mu.Unlock()
+	errs := make([]error, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Go(func() { errs[i] = p.Stop(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Shutdown stops every process; the host has nothing else to release.
+func (native *NativeEnvironment) Shutdown(ctx context.Context) error { return native.Stop(ctx) }

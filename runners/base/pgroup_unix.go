@@ -1,0 +1,54 @@
+//go:build unix
+
+package base
+
+import (
+	"errors"
+	"syscall"
+)
+
+// pgroupTree is a tree held together by a process group, where no cgroup
+// can be used. The group id is safe to signal as a whole while the leader
+// is our unreaped child: its PID, hence the group id, cannot be recycled
+// before we reap it, and the proc reaps it only after the tree is empty.
+//
+// Members that left the group (setsid, setpgid) are still found on Linux
+// by the CORRAL_TREE variable they inherited, unless they cleared their
+// environment; that is the documented limit of this containment.
+type pgroupTree struct {
+	id   string
+	pgid int
+}
+
+func newPgroupTree(id string) *pgroupTree { return &pgroupTree{id: id} }
+
+func (t *pgroupTree) kind() string                { return containPgroup }
+func (t *pgroupTree) cgroupPath() string          { return "" }
+func (t *pgroupTree) attr(a *syscall.SysProcAttr) { a.Setpgid = true }
+func (t *pgroupTree) started(pid int)             { t.pgid = pid }
+func (t *pgroupTree) release() error              { return nil }
+func (t *pgroupTree) kill() error                 { return t.signal(syscall.SIGKILL) }
+
+func (t *pgroupTree) signal(sig syscall.Signal) error {
+	if t.pgid <= 0 {
+		return nil
+	}
+	var errs []error
+	if err := syscall.Kill(-t.pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		errs = append(errs, err)
+	}
+	for _, pid := range escapedMembers(t.pgid, t.id) {
+		err := signalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) })
+		if err != nil && !errors.Is(err, errNotOurs) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (t *pgroupTree) empty() (bool, error) {
+	if t.pgid <= 0 {
+		return true, nil
+	}
+	return len(groupMembers(t.pgid, t.pgid)) == 0 && len(escapedMembers(t.pgid, t.id)) == 0, nil
+}

@@ -1,0 +1,259 @@
+package base
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/corralrun/corral/resources"
+)
+
+// holdScript keeps a process-group child waiting at a pipe (fd 3) until
+// its record is on disk, then execs the program in place, same PID. If the
+// supervisor dies first, the pipe reaches EOF and the program never runs.
+const holdScript = `read -r corral_go <&3 || exit 125; exec 3<&-; exec "$0" "$@"`
+
+// Start starts the process and returns once it runs. Cancelling ctx later
+// stops the tree as Stop does, and Wait then returns ctx.Err(). A second
+// Start returns ErrAlreadyStarted, a Start after Stop ErrStopped.
+func (proc *NativeProc) Start(ctx context.Context) error {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	switch proc.state {
+	case stateRunning:
+		return fmt.Errorf("start %s: %w", proc.bin, ErrAlreadyStarted)
+	case stateStoppedEarly:
+		return fmt.Errorf("start %s: %w", proc.bin, ErrStopped)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("start %s: %w", proc.bin, err)
+	}
+	proc.done = make(chan struct{})
+	proc.killed = make(chan struct{})
+	if err := proc.startLocked(); err != nil {
+		return fmt.Errorf("start %s: %w", proc.bin, err)
+	}
+	proc.state = stateRunning
+	proc.env.track(proc, true)
+	stopOnCancel := context.AfterFunc(ctx, func() { proc.stopForContext(ctx) })
+	go proc.supervise(stopOnCancel)
+	return nil
+}
+
+// Run starts the process and waits for it, with Wait's result.
+func (proc *NativeProc) Run(ctx context.Context) error {
+	if err := proc.Start(ctx); err != nil {
+		return err
+	}
+	<-proc.done // cancellation of ctx ends the tree, so this ends too
+	return proc.result
+}
+
+func (proc *NativeProc) startLocked() error {
+	envLevel := proc.env.envSnapshot()
+	for _, e := range append(append([]*resources.EnvironmentVariable(nil), envLevel...), proc.envs...) {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	owner, err := selfIdentity()
+	if err != nil {
+		return fmt.Errorf("owner identity: %w", err)
+	}
+	id := newTreeID(owner, treeSeq.Add(1))
+	env := mergeEnv(os.Environ(), [][]*resources.EnvironmentVariable{envLevel, proc.envs}, proc.appends)
+	env = append(env, treeEnv+"="+id)
+	path, err := proc.resolve(env)
+	if err != nil {
+		return err
+	}
+	store, err := openRecordStore()
+	if err != nil {
+		return err
+	}
+	boot, err := bootID()
+	if err != nil {
+		return err
+	}
+	proc.store = store
+	proc.rec = &record{
+		Version: recordVersion, Tree: id, Owner: owner, Boot: boot, UID: os.Getuid(),
+		Name: filepath.Base(path), Grace: proc.grace, Created: time.Now().UTC(),
+	}
+	return proc.launch(id, path, env)
+}
+
+// resolve finds the binary again when process-level variables changed
+// PATH since NewProcess.
+func (proc *NativeProc) resolve(env []string) (string, error) {
+	dir := proc.workDir()
+	if p, _ := lookupEnv(env, "PATH"); p != proc.env.pathValue() || (proc.dir != "" && !filepath.IsAbs(proc.bin)) {
+		return lookPath(proc.bin, p, dir)
+	}
+	return proc.path, nil
+}
+
+func (proc *NativeProc) workDir() string {
+	if proc.dir != "" {
+		return proc.dir
+	}
+	return proc.env.dir
+}
+
+// launch creates the containment, writes the record and starts the
+// child, in the order that keeps the program from running unrecorded.
+func (proc *NativeProc) launch(id, path string, env []string) (err error) {
+	t, err := newTree(proc.env.containment, id)
+	if err != nil {
+		return err
+	}
+	proc.tree = t
+	proc.rec.Containment = t.kind()
+	proc.rec.Cgroup = t.cgroupPath()
+	var childFiles []*os.File // the child's ends, closed once it has them
+	defer func() {
+		for _, f := range childFiles {
+			f.Close()
+		}
+		if err != nil {
+			proc.closeParentEnds()
+			if t.kind() == containCgroup {
+				proc.store.remove(proc.rec.fileName())
+			}
+			t.release()
+		}
+	}()
+	if t.kind() == containCgroup {
+		// The record names the cgroup, which exists before the child.
+		if err := proc.store.write(proc.rec); err != nil {
+			return err
+		}
+	}
+	cmd := &exec.Cmd{Path: path, Args: append([]string{proc.bin}, proc.args...), Env: env, Dir: proc.workDir()}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	t.attr(cmd.SysProcAttr)
+	if proc.tty != nil {
+		cmd.SysProcAttr.Foreground = true
+		cmd.SysProcAttr.Ctty = int(proc.tty.Fd())
+	}
+	files, err := proc.wireStdio(cmd)
+	childFiles = append(childFiles, files...)
+	if err != nil {
+		return err
+	}
+	var hold *os.File
+	if t.kind() == containPgroup {
+		holdR, holdW, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		childFiles = append(childFiles, holdR)
+		hold = holdW
+		defer hold.Close() // EOF: a child not yet released exits unrun
+		cmd.Args = append([]string{"sh", "-c", holdScript, path}, proc.args...)
+		cmd.Path = "/bin/sh"
+		cmd.ExtraFiles = []*os.File{holdR}
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	proc.cmd = cmd
+	pid := cmd.Process.Pid
+	t.started(pid)
+	if hold != nil {
+		if err := proc.recordHeldLeader(pid, hold); err != nil {
+			cmd.Process.Kill() // still held: the program never ran
+			cmd.Wait()
+			return err
+		}
+	}
+	proc.logger.Debug("corral: started", "name", proc.rec.Name, "args", len(proc.args), "pid", pid, "containment", t.kind(), "tree", id)
+	return nil
+}
+
+// recordHeldLeader writes the record of a process-group tree whose leader
+// waits at the hold pipe, then releases it.
+func (proc *NativeProc) recordHeldLeader(pid int, hold *os.File) error {
+	leader, err := identityOf(pid)
+	if err != nil {
+		return fmt.Errorf("leader identity: %w", err)
+	}
+	proc.rec.Leader = leader
+	if err := proc.store.write(proc.rec); err != nil {
+		return err
+	}
+	if _, err := hold.Write([]byte("\n")); err != nil {
+		proc.store.remove(proc.rec.fileName())
+		return fmt.Errorf("release child: %w", err)
+	}
+	return nil
+}
+
+// wireStdio connects the child's standard files and returns the child's
+// ends, which the parent closes after Start.
+func (proc *NativeProc) wireStdio(cmd *exec.Cmd) (childEnds []*os.File, err error) {
+	if proc.stdinR != nil {
+		cmd.Stdin = proc.stdinR
+		childEnds = append(childEnds, proc.stdinR)
+		proc.stdinR = nil
+	} else if proc.stdio[0] != nil {
+		cmd.Stdin = proc.stdio[0]
+	}
+	lw := &lineWriter{w: proc.output}
+	pipeTo := func(f *os.File) (*os.File, error) {
+		if f != nil {
+			return f, nil
+		}
+		if proc.output == nil {
+			return nil, nil // os/exec connects /dev/null
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		proc.streams.readers = append(proc.streams.readers, r)
+		childEnds = append(childEnds, w)
+		return w, nil
+	}
+	stdout := proc.stdio[1]
+	if proc.stdoutW != nil {
+		stdout = proc.stdoutW
+		childEnds = append(childEnds, proc.stdoutW)
+		proc.stdoutW = nil
+	}
+	out, err := pipeTo(stdout)
+	if err != nil {
+		return childEnds, err
+	}
+	errOut, err := pipeTo(proc.stdio[2])
+	if err != nil {
+		return childEnds, err
+	}
+	if out != nil {
+		cmd.Stdout = out
+	}
+	if errOut != nil {
+		cmd.Stderr = errOut
+	}
+	proc.streams.lw = lw
+	return childEnds, nil
+}
+
+// closeParentEnds releases pipes made for a start that failed, or for a
+// process stopped before it started.
+func (proc *NativeProc) closeParentEnds() {
+	proc.streams.closeAll()
+	for _, f := range []*os.File{proc.stdinR, proc.stdoutW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	proc.stdinR, proc.stdoutW = nil, nil
+}
+
+var errTreeSurvived = errors.New("base: tree still running after SIGKILL")

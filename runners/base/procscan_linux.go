@@ -1,0 +1,69 @@
+package base
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+)
+
+// eachProcess calls fn for every live (non-zombie) process in /proc.
+// Processes that vanish during the scan are skipped.
+func eachProcess(fn func(pid int, st procStatFields)) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	for _, n := range names {
+		pid, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		st, err := readProcStat(pid)
+		if err != nil || st.state == 'Z' || st.state == 'X' {
+			continue
+		}
+		fn(pid, st)
+	}
+}
+
+// groupMembers lists the live processes of group pgid, but exclude.
+func groupMembers(pgid, exclude int) []int {
+	var pids []int
+	eachProcess(func(pid int, st procStatFields) {
+		if st.pgid == pgid && pid != exclude {
+			pids = append(pids, pid)
+		}
+	})
+	return pids
+}
+
+// escapedMembers lists the live processes outside group pgid that carry
+// CORRAL_TREE=id: descendants of the tree that left its group.
+func escapedMembers(pgid int, id string) []int {
+	var pids []int
+	eachProcess(func(pid int, st procStatFields) {
+		if st.pgid != pgid && carriesTree(pid, id) {
+			pids = append(pids, pid)
+		}
+	})
+	return pids
+}
+
+// carriesTree reports whether pid's initial environment holds
+// CORRAL_TREE=id. Only the calling user's processes (or any, for root)
+// can be read; others never match.
+func carriesTree(pid int, id string) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		return false
+	}
+	want := []byte(treeEnv + "=" + id)
+	for _, kv := range bytes.Split(b, []byte{0}) {
+		if bytes.Equal(kv, want) {
+			return true
+		}
+	}
+	return false
+}

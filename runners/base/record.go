@@ -1,0 +1,142 @@
+package base
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// recordVersion is the format version written into every record.
+const recordVersion = 1
+
+// maxRecordSize bounds what the reaper reads: anything larger is not one
+// of ours and is set aside unread.
+const maxRecordSize = 64 << 10
+
+// Containment kinds, as written into records and shown by doctor and ps.
+const (
+	containCgroup = "cgroup"
+	containPgroup = "pgroup"
+)
+
+// treeEnv is set in the environment of every process corral starts, to the
+// tree's id. It is what proves, without a cgroup, that a process descends
+// from one of our trees: no process we did not start carries it.
+const treeEnv = "CORRAL_TREE"
+
+// record is the durable description of one supervised tree, written
+// before its program runs and removed once the tree is gone. It never
+// holds the program's arguments or environment.
+type record struct {
+	Version int `json:"version"`
+	// Tree is the tree's id, also the value of CORRAL_TREE in its
+	// processes and the name of its cgroup.
+	Tree string `json:"tree"`
+	// Containment is containCgroup or containPgroup.
+	Containment string `json:"containment"`
+	// Cgroup is the absolute path of the tree's cgroup directory.
+	Cgroup string `json:"cgroup,omitempty"`
+	// Leader is the first process of the tree; zero in a cgroup record,
+	// which is written before the leader exists.
+	Leader procIdentity `json:"leader"`
+	// Owner is the supervisor that started the tree.
+	Owner procIdentity `json:"owner"`
+	Boot  string       `json:"boot"`
+	UID   int          `json:"uid"`
+	// Name is the base name of the executable.
+	Name string `json:"name"`
+	// External marks a record written by WritePgidFile for a group the
+	// caller spawned: there is no CORRAL_TREE to check, only the leader's
+	// identity.
+	External bool          `json:"external,omitempty"`
+	Grace    time.Duration `json:"grace"`
+	Created  time.Time     `json:"created"`
+}
+
+var treeIDPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+
+// newTreeID names a tree after its owner and a sequence number: the
+// owner's identity in the name lets the reaper check that a record and the
+// cgroup it names agree.
+func newTreeID(owner procIdentity, seq uint64) string {
+	return fmt.Sprintf("%d.%d.%d", owner.PID, owner.Start, seq)
+}
+
+// fileName is the record's file name in the runs directory: the leader's
+// PID for a process-group record, the tree id for a cgroup record (which is
+// written before the leader exists).
+func (r *record) fileName() string {
+	if r.Containment == containCgroup {
+		return "cg-" + r.Tree + ".json"
+	}
+	return strconv.Itoa(r.Leader.PID) + ".json"
+}
+
+var errBadRecord = errors.New("malformed record")
+
+// decodeRecord parses and checks a record. Every field the reaper acts on
+// is validated here, so a record that decodes can be trusted as far as its
+// own consistency goes.
+func decodeRecord(b []byte) (*record, error) {
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadRecord, err)
+	}
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (r *record) validate() error {
+	bad := func(what string) error { return fmt.Errorf("%w: %s", errBadRecord, what) }
+	switch {
+	case r.Version != recordVersion:
+		return bad("unknown version " + strconv.Itoa(r.Version))
+	case !treeIDPattern.MatchString(r.Tree):
+		return bad("bad tree id")
+	case r.Owner.PID <= 0 || r.Owner.Start == 0:
+		return bad("no owner identity")
+	case r.Boot == "":
+		return bad("no boot id")
+	case r.Grace < 0:
+		return bad("negative grace period")
+	case strings.ContainsAny(r.Name, "/\x00"):
+		return bad("name is not a base name")
+	}
+	switch r.Containment {
+	case containCgroup:
+		return r.validateCgroup()
+	case containPgroup:
+		if r.Leader.PID <= 1 || r.Leader.Start == 0 {
+			return bad("no leader identity")
+		}
+		return nil
+	}
+	return bad("unknown containment " + strconv.Quote(r.Containment))
+}
+
+// validateCgroup accepts only a cgroup path of the shape corral creates:
+// clean, absolute, in a directory named "corral", named after the tree,
+// and owned (by its name) by the record's owner.
+func (r *record) validateCgroup() error {
+	bad := func(what string) error { return fmt.Errorf("%w: %s", errBadRecord, what) }
+	p := r.Cgroup
+	if !filepath.IsAbs(p) || filepath.Clean(p) != p {
+		return bad("cgroup path is not clean and absolute")
+	}
+	if filepath.Base(p) != r.Tree || filepath.Base(filepath.Dir(p)) != cgroupDirName {
+		return bad("cgroup path is not a corral tree cgroup")
+	}
+	if !strings.HasPrefix(r.Tree, fmt.Sprintf("%d.%d.", r.Owner.PID, r.Owner.Start)) {
+		return bad("cgroup does not belong to the record's owner")
+	}
+	return nil
+}
+
+func (r *record) encode() ([]byte, error) { return json.Marshal(r) }
