@@ -19,9 +19,9 @@ import (
 type procState int
 
 const (
-	stateNew      procState = iota // configurable
-	stateRunning                   // started; done closes when finished
-	stateStoppedEarly              // Stop before Start: Start returns ErrStopped
+	stateNew          procState = iota // configurable
+	stateRunning                       // started; done closes when finished
+	stateStoppedEarly                  // Stop before Start: Start returns ErrStopped
 )
 
 // NativeProc is one process tree on the host. Obtain it from
