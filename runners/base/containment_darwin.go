@@ -22,3 +22,5 @@ func cgroupEmpty(string) (bool, error)          { return false, errors.ErrUnsupp
 func cgroupRemove(string) error                 { return errors.ErrUnsupported }
 
 const cgroupDirName = "corral"
+
+func cgroupProcs(string) ([]int, error) { return nil, errors.ErrUnsupported }

@@ -8,7 +8,7 @@ import (
 
 // eachProcess calls fn for every live (non-zombie) process in /proc.
 // Processes that vanish during the scan are skipped.
-func eachProcess(fn func(pid int, st procStatFields)) {
+func eachProcess(fn func(pid int, st procStat)) {
 	d, err := os.Open("/proc")
 	if err != nil {
 		return
@@ -20,8 +20,8 @@ func eachProcess(fn func(pid int, st procStatFields)) {
 		if err != nil {
 			continue
 		}
-		st, err := readProcStat(pid)
-		if err != nil || st.state == 'Z' || st.state == 'X' {
+		st, err := readStat(pid)
+		if err != nil || st.State == 'Z' || st.State == 'X' {
 			continue
 		}
 		fn(pid, st)
@@ -31,8 +31,8 @@ func eachProcess(fn func(pid int, st procStatFields)) {
 // groupMembers lists the live processes of group pgid, but exclude.
 func groupMembers(pgid, exclude int) []int {
 	var pids []int
-	eachProcess(func(pid int, st procStatFields) {
-		if st.pgid == pgid && pid != exclude {
+	eachProcess(func(pid int, st procStat) {
+		if st.PGID == pgid && pid != exclude {
 			pids = append(pids, pid)
 		}
 	})
@@ -43,8 +43,8 @@ func groupMembers(pgid, exclude int) []int {
 // CORRAL_TREE=id: descendants of the tree that left its group.
 func escapedMembers(pgid int, id string) []int {
 	var pids []int
-	eachProcess(func(pid int, st procStatFields) {
-		if st.pgid != pgid && carriesTree(pid, id) {
+	eachProcess(func(pid int, st procStat) {
+		if st.PGID != pgid && carriesTree(pid, id) {
 			pids = append(pids, pid)
 		}
 	})

@@ -23,6 +23,7 @@ type procStat struct {
 	Comm      string
 	State     byte   // field 3
 	PPID      int    // field 4
+	PGID      int    // field 5
 	UTime     uint64 // field 14, clock ticks in user mode
 	STime     uint64 // field 15, clock ticks in kernel mode
 	CUTime    uint64 // field 16, user ticks of reaped children
@@ -69,6 +70,7 @@ func parseStat(line string) (procStat, error) {
 	field := func(n int) string { return f[n-3] }
 	p := statParser{}
 	s.PPID = int(p.signed(field(4), "ppid"))
+	s.PGID = int(p.signed(field(5), "pgrp"))
 	s.UTime = p.unsigned(field(14), "utime")
 	s.STime = p.unsigned(field(15), "stime")
 	s.CUTime = clampToZero(p.signed(field(16), "cutime"))

@@ -1,0 +1,62 @@
+package base
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// WritePgidFile records a process group the caller spawned itself (with
+// Setpgid, so pgid is its leader's PID), so that Reap stops it if the
+// caller dies without cleaning up. The record holds the leader's and the
+// caller's identities and the base name of argv[0]; never the arguments
+// and never cwd, which are accepted for compatibility and ignored. The
+// leader must be running. Remove the record with RemovePgidFile once the
+// group is gone.
+//
+// Such a group carries no CORRAL_TREE variable, so the reaper trusts it on
+// the leader's identity alone: it is stopped only while its leader still
+// runs with the recorded PID and start time.
+func WritePgidFile(pgid int, cwd string, argv []string) error {
+	if pgid <= 1 {
+		return fmt.Errorf("write pgid record: invalid process group %d", pgid)
+	}
+	leader, err := identityOf(pgid)
+	if err != nil {
+		return fmt.Errorf("write pgid record: leader of group %d: %w", pgid, err)
+	}
+	owner, err := selfIdentity()
+	if err != nil {
+		return fmt.Errorf("write pgid record: %w", err)
+	}
+	boot, err := bootID()
+	if err != nil {
+		return fmt.Errorf("write pgid record: %w", err)
+	}
+	store, err := openRecordStore()
+	if err != nil {
+		return fmt.Errorf("write pgid record: %w", err)
+	}
+	name := ""
+	if len(argv) > 0 {
+		name = filepath.Base(argv[0])
+	}
+	rec := &record{
+		Version: recordVersion, Tree: newTreeID(owner, treeSeq.Add(1)), Containment: containPgroup,
+		Leader: leader, Owner: owner, Boot: boot, UID: os.Getuid(), Name: name, External: true,
+		Grace: DefaultGracePeriod, Created: time.Now().UTC(),
+	}
+	return store.write(rec)
+}
+
+// RemovePgidFile removes the record WritePgidFile wrote for pgid. A
+// missing record is not an error.
+func RemovePgidFile(pgid int) error {
+	store, err := openRecordStore()
+	if err != nil {
+		return fmt.Errorf("remove pgid record: %w", err)
+	}
+	return store.remove(strconv.Itoa(pgid) + ".json")
+}

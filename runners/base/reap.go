@@ -1,0 +1,264 @@
+package base
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	// maxReapPasses bounds the passes of one reap. Each pass after the
+	// first exists for trees whose owner lived in a tree the previous pass
+	// stopped; nesting deeper than this is not something corral creates.
+	maxReapPasses = 16
+	// maxReapGrace caps the grace period a record may ask the reaper for.
+	maxReapGrace = 30 * time.Second
+	// reapWorkers bounds the trees stopped at once, each waiting out its
+	// own grace period.
+	reapWorkers = 32
+)
+
+// ReapStaleProcessGroups stops every recorded tree whose owner is dead,
+// and removes its record, as Reap does; it is Reap without the report.
+// Call it before starting new trees, for instance at program start.
+func ReapStaleProcessGroups(ctx context.Context) error {
+	_, err := Reap(ctx, ReapOptions{})
+	return err
+}
+
+// Reap is the safety net behind every supervisor: it reads the records in
+// $CORRAL_HOME/runs and, for each tree whose owner is dead, stops what is
+// left of the tree (SIGTERM, the tree's grace period, SIGKILL) and removes
+// its record and cgroup. It repeats passes until one finds nothing to do,
+// so a tree owned by a process of another reaped tree is reaped by the same
+// call. Reapers are serialised across processes by a lock file.
+//
+// Reap acts only on what it can prove is ours: a process is signalled only
+// if it is in the tree's cgroup, or carries the tree's CORRAL_TREE
+// variable, or (for WritePgidFile records) is in the group of a leader
+// whose PID and start time match the record; and only on this boot, for
+// this user. A record that is malformed, oversized, a symlink, not a
+// regular file, or another user's is moved to runs/.setaside with a
+// warning and never acted on; it does not stop the sweep.
+func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	store, err := openRecordStore()
+	if err != nil {
+		return nil, fmt.Errorf("reap: %w", err)
+	}
+	unlock, err := store.lock(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reap: %w", err)
+	}
+	defer unlock()
+	boot, err := bootID()
+	if err != nil {
+		return nil, fmt.Errorf("reap: %w", err)
+	}
+	r := &reaper{store: store, boot: boot, logger: logger, report: &ReapReport{}}
+	for range maxReapPasses {
+		n, err := r.pass(ctx)
+		if err != nil {
+			return r.report, fmt.Errorf("reap: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return r.report, nil
+}
+
+type reaper struct {
+	store  *recordStore
+	boot   string
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	report *ReapReport
+}
+
+// reapAction is what the reaper does with one valid record.
+type reapAction int
+
+const (
+	reapKeep   reapAction = iota // owner alive: the tree is supervised
+	reapForget                   // tree of another boot: only the record is left
+	reapStop                     // owner dead: stop what is left, then forget
+)
+
+// decideReap is the reaper's whole policy for a valid record.
+func decideReap(rec *record, boot string, ownerAlive bool) reapAction {
+	switch {
+	case rec.Boot != boot:
+		return reapForget
+	case ownerAlive:
+		return reapKeep
+	}
+	return reapStop
+}
+
+// pass handles every record once and returns how many it removed.
+func (r *reaper) pass(ctx context.Context) (int, error) {
+	names, err := r.store.names()
+	if err != nil {
+		return 0, err
+	}
+	var stale []*record
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		rec := r.load(name)
+		if rec == nil {
+			continue
+		}
+		switch decideReap(rec, r.boot, rec.Owner.isAlive()) {
+		case reapForget:
+			r.forget(rec, 0)
+		case reapStop:
+			stale = append(stale, rec)
+		}
+	}
+	var env *treeEnvIndex
+	if needsEnvIndex(stale) {
+		env = indexTreeEnv()
+	}
+	sem := make(chan struct{}, reapWorkers)
+	var wg sync.WaitGroup
+	for _, rec := range stale {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r.stopTree(ctx, rec, env)
+		})
+	}
+	wg.Wait()
+	return len(stale), nil
+}
+
+// load reads one record; an untrusted one is set aside and gives nil.
+func (r *reaper) load(name string) *record {
+	if !strings.HasSuffix(name, ".json") {
+		r.setAside(name, "not a record file")
+		return nil
+	}
+	rec, err := r.store.read(name)
+	switch {
+	case err == nil:
+		return rec
+	case errors.Is(err, fs.ErrNotExist):
+		return nil // removed meanwhile by its owner
+	case errors.Is(err, errRecordSetAside):
+		r.setAside(name, strings.TrimPrefix(err.Error(), errRecordSetAside.Error()+": "+name+": "))
+	default:
+		r.logger.Warn("corral: cannot read record; skipped", "file", name, "err", err)
+	}
+	return nil
+}
+
+func (r *reaper) setAside(name, reason string) {
+	r.logger.Warn("corral: record set aside, not acted on", "file", name, "reason", reason)
+	if err := r.store.setAside(name); err != nil {
+		r.logger.Warn("corral: cannot set record aside", "file", name, "err", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report.SetAside = append(r.report.SetAside, SetAsideRecord{File: name, Reason: reason})
+}
+
+// forget removes the record of a tree that has nothing left to stop.
+func (r *reaper) forget(rec *record, signalled int) {
+	if err := r.store.remove(rec.fileName()); err != nil {
+		r.logger.Warn("corral: remove record", "file", rec.fileName(), "err", err)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report.Reaped = append(r.report.Reaped, ReapedTree{
+		Tree: rec.Tree, Name: rec.Name, Containment: rec.Containment, Owner: rec.Owner.PID, Signalled: signalled,
+	})
+}
+
+// stopTree stops what is left of a tree whose owner is dead, then removes
+// its record (and cgroup). A cgroup record that names something other
+// than a cgroup directory of ours is set aside instead.
+func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
+	var t reapTarget
+	switch rec.Containment {
+	case containCgroup:
+		if !pathExists(rec.Cgroup) {
+			r.forget(rec, 0)
+			return
+		}
+		if !isCgroup2Dir(rec.Cgroup) {
+			r.setAside(rec.fileName(), "names "+rec.Cgroup+", which is not a cgroup of ours")
+			return
+		}
+		t = cgroupTarget{path: rec.Cgroup}
+	default:
+		t = newPgroupTarget(rec, env)
+	}
+	n := stopTarget(ctx, t, min(rec.Grace, maxReapGrace))
+	if err := t.release(); err != nil {
+		r.logger.Warn("corral: release containment", "tree", rec.Tree, "err", err)
+	}
+	r.logger.Info("corral: reaped tree of a dead owner", "tree", rec.Tree, "name", rec.Name, "signalled", n)
+	r.forget(rec, n)
+}
+
+// reapTarget is what the reaper can do to a tree it did not start.
+type reapTarget interface {
+	// members lists the processes of the tree that are provably ours.
+	members() []int
+	signal(sig sigNum)
+	kill()
+	release() error
+}
+
+// stopTarget sends SIGTERM to a tree's members, waits up to grace for them
+// to go, SIGKILLs the rest and waits (bounded) for them. It returns how
+// many processes were running at the start.
+func stopTarget(ctx context.Context, t reapTarget, grace time.Duration) int {
+	n := len(t.members())
+	if n == 0 {
+		return 0
+	}
+	t.signal(sigTerm)
+	if !pollUntil(ctx, grace, func() bool { return len(t.members()) == 0 }) {
+		t.kill()
+		pollUntil(context.Background(), killWait, func() bool { return len(t.members()) == 0 })
+	}
+	return n
+}
+
+// pollUntil polls cond with a growing interval until it holds (true), or
+// d has passed or ctx is done (cond's last answer).
+func pollUntil(ctx context.Context, d time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	delay := 200 * time.Microsecond
+	for {
+		if cond() {
+			return true
+		}
+		tick := time.NewTimer(delay)
+		select {
+		case <-deadline.C:
+			tick.Stop()
+			return cond()
+		case <-ctx.Done():
+			tick.Stop()
+			return cond()
+		case <-tick.C:
+		}
+		delay = min(2*delay, 10*time.Millisecond)
+	}
+}

@@ -1,0 +1,59 @@
+package base
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// ReapReport says what one reap did.
+type ReapReport struct {
+	// Reaped lists the trees that were stopped, or found already gone,
+	// and whose records were removed.
+	Reaped []ReapedTree
+	// SetAside lists record files that were not trusted and were moved to
+	// the runs/.setaside directory without being acted on.
+	SetAside []SetAsideRecord
+}
+
+// ReapedTree is one tree a reap dealt with.
+type ReapedTree struct {
+	Tree        string
+	Name        string // base name of the executable
+	Containment string // "cgroup" or "pgroup"
+	Owner       int    // PID of the dead owner
+	// Signalled is the number of processes that were still running and
+	// were stopped; 0 for a tree that had ended by itself.
+	Signalled int
+}
+
+// SetAsideRecord is one record file the reaper refused to trust.
+type SetAsideRecord struct {
+	File   string
+	Reason string
+}
+
+// TreeStatus describes one live recorded tree, for `corral ps`.
+type TreeStatus struct {
+	Tree        string
+	Name        string
+	Containment string
+	Cgroup      string
+	Leader      int // 0 when unknown (a cgroup tree whose processes are gone)
+	Owner       int
+	OwnerAlive  bool
+	Started     time.Time
+	Processes   int
+	State       ProcessState
+	CPU         float64 // percent of one core, since the tree started
+	Memory      uint64  // resident bytes of the whole tree
+}
+
+// ReapOptions configure Reap. The zero value is ready to use.
+type ReapOptions struct {
+	// Logger receives warnings about set-aside records; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+var _ = context.Background

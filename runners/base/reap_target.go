@@ -1,0 +1,110 @@
+package base
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+type sigNum = syscall.Signal
+
+const sigTerm = syscall.SIGTERM
+
+func pathExists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// cgroupTarget is a cgroup tree: its members are its cgroup's processes.
+type cgroupTarget struct{ path string }
+
+func (t cgroupTarget) members() []int {
+	pids, _ := cgroupProcs(t.path)
+	return pids
+}
+func (t cgroupTarget) signal(sig sigNum) { cgroupSignal(t.path, sig) }
+func (t cgroupTarget) kill()             { cgroupKill(t.path) }
+func (t cgroupTarget) release() error    { return cgroupRemove(t.path) }
+
+// pgroupTarget is a process-group tree seen from outside. For a tree
+// corral started, its members are the processes carrying its CORRAL_TREE
+// value, wherever they went. For a WritePgidFile record, they are the
+// processes of the leader's group, and only while the leader itself still
+// runs with the recorded start time: without it, the group id could have
+// been recycled, and nothing proves the group is ours.
+type pgroupTarget struct {
+	rec   *record
+	known []int // CORRAL_TREE carriers found by the pass's scan
+}
+
+func newPgroupTarget(rec *record, env *treeEnvIndex) *pgroupTarget {
+	t := &pgroupTarget{rec: rec}
+	if env != nil {
+		t.known = env.pids[rec.Tree]
+	}
+	return t
+}
+
+func (t *pgroupTarget) isOurs(pid int) bool {
+	if !t.rec.External {
+		return carriesTree(pid, t.rec.Tree)
+	}
+	st, err := processGroupAndStart(pid)
+	return err == nil && st.pgid == t.rec.Leader.PID && st.start >= t.rec.Leader.Start && t.rec.Leader.isAlive()
+}
+
+func (t *pgroupTarget) members() []int {
+	var pids []int
+	if t.rec.External {
+		if !t.rec.Leader.isAlive() {
+			return nil
+		}
+		pids = groupMembers(t.rec.Leader.PID, 0)
+	} else {
+		pids = t.known
+	}
+	out := pids[:0:0]
+	for _, pid := range pids {
+		if t.isOurs(pid) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func (t *pgroupTarget) signal(sig sigNum) {
+	for _, pid := range t.members() {
+		signalVerified(pid, sig, func() bool { return t.isOurs(pid) })
+	}
+}
+
+// kill SIGKILLs the members, then looks once more through every process
+// for carriers of the tree forked since the pass's scan, a few times over.
+func (t *pgroupTarget) kill() {
+	t.signal(syscall.SIGKILL)
+	if t.rec.External {
+		return
+	}
+	for range 3 {
+		late := escapedMembers(0, t.rec.Tree)
+		if len(late) == 0 {
+			return
+		}
+		t.known = append(t.known, late...)
+		t.signal(syscall.SIGKILL)
+	}
+}
+
+func (t *pgroupTarget) release() error { return nil }
+
+// needsEnvIndex reports whether any stale record is found by CORRAL_TREE.
+func needsEnvIndex(recs []*record) bool {
+	for _, r := range recs {
+		if r.Containment == containPgroup && !r.External {
+			return true
+		}
+	}
+	return false
+}
+
+var errNoProcess = errors.New("no such process")

@@ -1,0 +1,77 @@
+package base
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// ListTrees returns the recorded trees whose processes still run, for
+// display. It only reads: it neither reaps nor sets records aside, and a
+// record it cannot trust is left out. Figures are a snapshot; CPU is the
+// leader's tree's usage since it started.
+func ListTrees(ctx context.Context) ([]TreeStatus, error) {
+	store, err := openRecordStore()
+	if err != nil {
+		return nil, err
+	}
+	names, err := store.names()
+	if err != nil {
+		return nil, err
+	}
+	boot, err := bootID()
+	if err != nil {
+		return nil, err
+	}
+	var out []TreeStatus
+	var env *treeEnvIndex
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		rec, err := store.read(name)
+		if err != nil || rec.Boot != boot {
+			continue
+		}
+		if env == nil && rec.Containment == containPgroup && !rec.External {
+			env = indexTreeEnv()
+		}
+		if st, ok := treeStatus(ctx, rec, env); ok {
+			out = append(out, st)
+		}
+	}
+	slices.SortFunc(out, func(a, b TreeStatus) int { return a.Started.Compare(b.Started) })
+	return out, nil
+}
+
+func treeStatus(ctx context.Context, rec *record, env *treeEnvIndex) (TreeStatus, bool) {
+	var pids []int
+	if rec.Containment == containCgroup {
+		pids = cgroupTarget{path: rec.Cgroup}.members()
+	} else {
+		pids = newPgroupTarget(rec, env).members()
+	}
+	if len(pids) == 0 {
+		return TreeStatus{}, false
+	}
+	st := TreeStatus{
+		Tree: rec.Tree, Name: rec.Name, Containment: rec.Containment, Cgroup: rec.Cgroup,
+		Owner: rec.Owner.PID, OwnerAlive: rec.Owner.isAlive(), Started: rec.Created,
+		Processes: len(pids), Leader: slices.Min(pids),
+	}
+	if rec.Leader.isAlive() {
+		st.Leader = rec.Leader.PID
+	}
+	tp := &TrackedProcess{PID: st.Leader}
+	st.State, _ = tp.GetState(ctx)
+	if cpu, err := tp.GetCPU(ctx); err == nil {
+		st.CPU = cpu.Usage
+	}
+	if mem, err := tp.GetMemory(ctx); err == nil {
+		st.Memory = mem.Used
+	}
+	return st, true
+}
