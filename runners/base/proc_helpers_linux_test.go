@@ -1,0 +1,197 @@
+package base
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// markEnv is set in every process a contract test starts, to a value
+// unique to the test, so the test can find every process of its tree in
+// /proc, wherever it went, and prove none is left.
+const markEnv = "CORRAL_TEST_MARK"
+
+func init() {
+	helpers["proc-hang"] = func([]string) int {
+		fmt.Println("ready")
+		select {}
+	}
+	helpers["proc-ignore-term"] = func([]string) int {
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
+		select {}
+	}
+	helpers["proc-exit"] = func(args []string) int {
+		code, _ := strconv.Atoi(args[0])
+		return code
+	}
+	helpers["proc-long-line"] = func(args []string) int {
+		n, _ := strconv.Atoi(args[0])
+		w := bufio.NewWriterSize(os.Stdout, 1<<20)
+		w.Write(bytes.Repeat([]byte{'x'}, n))
+		w.WriteString("\nlast line without newline")
+		w.Flush()
+		return 0
+	}
+	// proc-lines writes args[0] lines to stdout and as many to stderr,
+	// from two goroutines, so the streams race each other.
+	helpers["proc-lines"] = func(args []string) int {
+		n, _ := strconv.Atoi(args[0])
+		var wg sync.WaitGroup
+		for _, f := range []*os.File{os.Stdout, os.Stderr} {
+			wg.Go(func() {
+				tag := strings.Repeat(f.Name()[len(f.Name())-3:], 100) // "out…" or "err…"
+				for i := range n {
+					fmt.Fprintf(f, "%s %d\n", tag, i)
+				}
+			})
+		}
+		wg.Wait()
+		return 0
+	}
+	helpers["proc-flood"] = func(args []string) int {
+		n, _ := strconv.Atoi(args[0])
+		buf := bytes.Repeat([]byte("flood line\n"), 1<<10)
+		for written := 0; written < n; written += len(buf) {
+			if _, err := os.Stdout.Write(buf); err != nil {
+				return 3
+			}
+		}
+		return 0
+	}
+	// proc-tree starts children of the given kinds, waits until each is
+	// ready, says "ready" and blocks. Kinds: ignore (ignores SIGTERM),
+	// setsid (a new session), doublefork (orphaned grandchild), sleep.
+	helpers["proc-tree"] = func(args []string) int {
+		for _, kind := range args {
+			if err := startTreeChild(kind); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+		}
+		fmt.Println("ready")
+		select {}
+	}
+	// proc-fork-exit starts a hanging grandchild and exits once it is
+	// ready: the grandchild is orphaned.
+	helpers["proc-fork-exit"] = func([]string) int {
+		if err := startTreeChild("sleep"); err != nil {
+			return 1
+		}
+		return 0
+	}
+}
+
+// startTreeChild starts one helper child of the given kind and waits for
+// its ready line.
+func startTreeChild(kind string) error {
+	helper, attr := "proc-hang", &syscall.SysProcAttr{}
+	switch kind {
+	case "ignore":
+		helper = "proc-ignore-term"
+	case "setsid":
+		attr.Setsid = true
+	case "doublefork":
+		helper = "proc-fork-exit"
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"="+helper)
+	cmd.SysProcAttr = attr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if kind == "doublefork" {
+		return cmd.Wait() // exits once its own child is ready
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		return fmt.Errorf("child %s: %q, %v", kind, line, err)
+	}
+	return nil
+}
+
+// newMark returns a marker value unique to t, and registers a cleanup
+// that kills any process still carrying it, failing the test if one is
+// found: a leak is a bug, but it must not outlive the test.
+func newMark(t *testing.T) string {
+	t.Helper()
+	mark := fmt.Sprintf("%s-%d-%d", strings.ReplaceAll(t.Name(), "/", "_"), os.Getpid(), time.Now().UnixNano())
+	t.Cleanup(func() {
+		if left := waitMarkedGone(mark, 5*time.Second); len(left) > 0 {
+			for _, pid := range left {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Errorf("processes left behind by the test: %v", left)
+		}
+	})
+	return mark
+}
+
+// markedPids lists live processes (zombies excluded) carrying mark.
+func markedPids(mark string) []int {
+	want := []byte(markEnv + "=" + mark)
+	var pids []int
+	eachProcess(func(pid int, _ procStat) {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		if err != nil {
+			return
+		}
+		for _, kv := range bytes.Split(b, []byte{0}) {
+			if bytes.Equal(kv, want) {
+				pids = append(pids, pid)
+				return
+			}
+		}
+	})
+	return pids
+}
+
+// waitMarkedGone polls until no process carries mark or d has passed, and
+// returns those still there.
+func waitMarkedGone(mark string, d time.Duration) []int {
+	deadline := time.Now().Add(d)
+	for {
+		left := markedPids(mark)
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitMarked polls until at least n processes carry mark.
+func waitMarked(t *testing.T, mark string, n int) []int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pids := markedPids(mark)
+		if len(pids) >= n {
+			return pids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want %d processes marked %s, found %v", n, mark, pids)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// testCtx is a context bounded for one test.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
