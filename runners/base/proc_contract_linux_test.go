@@ -98,25 +98,6 @@ func startReady(t *testing.T, ctx context.Context, p Proc) {
 	}
 }
 
-// lineRecorder records every Write as one element.
-type lineRecorder struct {
-	mu     sync.Mutex
-	writes []string
-}
-
-func (r *lineRecorder) Write(b []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.writes = append(r.writes, string(b))
-	return len(b), nil
-}
-
-func (r *lineRecorder) all() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.writes...)
-}
-
 // Clause 1: one Write per line, newline included, any length, the last
 // line without newline too.
 func TestProcOutputLines(t *testing.T) {
@@ -168,10 +149,6 @@ func TestProcOutputStreamsDoNotInterleave(t *testing.T) {
 		}
 	})
 }
-
-type failingWriter struct{}
-
-func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("sink broken") }
 
 // Clause 1: with no writer, or a failing one, the child never blocks on a
 // full pipe.

@@ -1,0 +1,50 @@
+package base
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/corralrun/corral/resources"
+)
+
+func TestMergeEnv(t *testing.T) {
+	e := resources.Env
+	tests := []struct {
+		name      string
+		inherited []string
+		layers    [][]*resources.EnvironmentVariable
+		appends   []envAppend
+		want      []string
+	}{
+		{"inherited only", []string{"A=1", "B=2"}, nil, nil, []string{"A=1", "B=2"}},
+		{"later layer wins, position kept", []string{"A=1", "B=2"},
+			[][]*resources.EnvironmentVariable{{e("A", "env")}, {e("A", "proc"), e("C", 3)}}, nil,
+			[]string{"A=proc", "B=2", "C=3"}},
+		{"last value within a layer wins", nil, [][]*resources.EnvironmentVariable{{e("A", 1), e("A", 2)}}, nil, []string{"A=2"}},
+		{"append to inherited", []string{"PATH=/bin"}, nil, []envAppend{{"PATH", "/x", ":"}}, []string{"PATH=/bin:/x"}},
+		{"append to unset", nil, nil, []envAppend{{"NEW", "v", ":"}}, []string{"NEW=v"}},
+		{"append to empty", []string{"E="}, nil, []envAppend{{"E", "v", ":"}}, []string{"E=v"}},
+		{"appends build on each other and on layers", []string{"P=a"},
+			[][]*resources.EnvironmentVariable{{e("P", "b")}}, []envAppend{{"P", "c", ","}, {"P", "d", ";"}},
+			[]string{"P=b,c;d"}},
+		{"invalid variables skipped", nil, [][]*resources.EnvironmentVariable{{e("", "x"), e("A=B", "x"), nil, e("OK", 1)}}, nil, []string{"OK=1"}},
+		{"malformed inherited skipped", []string{"NOEQUALS", "=x", "A=1"}, nil, nil, []string{"A=1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mergeEnv(tt.inherited, tt.layers, tt.appends); !slices.Equal(got, tt.want) {
+				t.Fatalf("mergeEnv = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLookupEnv(t *testing.T) {
+	env := []string{"A=1", "AB=2", "A=3"}
+	if v, ok := lookupEnv(env, "A"); !ok || v != "3" {
+		t.Fatalf("lookupEnv A = %q %v", v, ok)
+	}
+	if _, ok := lookupEnv(env, "B"); ok {
+		t.Fatal("found B")
+	}
+}

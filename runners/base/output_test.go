@@ -1,0 +1,60 @@
+package base
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func TestForwardLines(t *testing.T) {
+	long := strings.Repeat("y", 3*forwardBufferSize+17)
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"empty", "", nil},
+		{"one line", "a\n", []string{"a\n"}},
+		{"no trailing newline", "a\nb", []string{"a\n", "b"}},
+		{"empty lines kept", "\n\nx\n", []string{"\n", "\n", "x\n"}},
+		{"line longer than the buffer", "s\n" + long + "\nt", []string{"s\n", long + "\n", "t"}},
+		{"long last line without newline", long, []string{long}},
+		{"carriage returns untouched", "a\r\nb\r", []string{"a\r\n", "b\r"}},
+	}
+	for _, tt := range tests {
+		for rname, r := range map[string]func(string) io.Reader{
+			"whole":    func(s string) io.Reader { return strings.NewReader(s) },
+			"one byte": func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) },
+		} {
+			t.Run(tt.name+"/"+rname, func(t *testing.T) {
+				rec := &lineRecorder{}
+				forwardLines(r(tt.in), &lineWriter{w: rec})
+				got := rec.all()
+				if len(got) != len(tt.want) {
+					t.Fatalf("%d writes, want %d", len(got), len(tt.want))
+				}
+				for i := range got {
+					if got[i] != tt.want[i] {
+						t.Fatalf("write %d = %.40q, want %.40q", i, got[i], tt.want[i])
+					}
+				}
+			})
+		}
+	}
+}
+
+// After the writer fails, lines are still read to the end, and the first
+// error is kept.
+func TestForwardLinesWriterFails(t *testing.T) {
+	lw := &lineWriter{w: failingWriter{}}
+	r := bytes.NewReader(bytes.Repeat([]byte("line\n"), 10000))
+	forwardLines(r, lw)
+	if r.Len() != 0 {
+		t.Fatalf("%d bytes left unread after the writer failed", r.Len())
+	}
+	if lw.err() == nil {
+		t.Fatal("writer error lost")
+	}
+}
