@@ -1,0 +1,184 @@
+package base
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/corralrun/corral/resources"
+)
+
+func init() {
+	// reap-owner supervises trees and waits to be killed: args are the
+	// containment ("cgroup" or "pgroup") and what to start: "tree" (a
+	// tree with escapers), "nested" (a tree whose leader is itself a
+	// reap-owner of a tree), "external" (a group recorded with
+	// WritePgidFile).
+	helpers["reap-owner"] = func(args []string) int {
+		if err := runReapOwner(args[0], args[1]); err != nil {
+			fmt.Fprintln(os.Stderr, "reap-owner:", err)
+			return 1
+		}
+		fmt.Println("ready")
+		select {}
+	}
+}
+
+func runReapOwner(containment, what string) error {
+	ctx := context.Background()
+	env, err := NewNativeEnvironment(ctx, ".")
+	if err != nil {
+		return err
+	}
+	if containment == containPgroup {
+		env.containment = Containment{Kind: containPgroup}
+	}
+	env.WithGracePeriod(100 * time.Millisecond)
+	var p Proc
+	switch what {
+	case "tree":
+		p, err = env.NewProcess(os.Args[0], "ignore", "setsid", "doublefork", "sleep")
+		if err == nil {
+			p.WithEnvironmentVariables(ctx, resources.Env(helperEnv, "proc-tree"))
+		}
+	case "nested":
+		p, err = env.NewProcess(os.Args[0], containment, "tree")
+		if err == nil {
+			p.WithEnvironmentVariables(ctx, resources.Env(helperEnv, "reap-owner"))
+		}
+	case "external":
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), helperEnv+"=proc-hang")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return err
+		}
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+			return err
+		}
+		return WritePgidFile(cmd.Process.Pid, "/", []string{os.Args[0], "secret"})
+	}
+	if err != nil {
+		return err
+	}
+	out, err := p.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := p.Start(ctx); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if line != "ready\n" {
+		return fmt.Errorf("tree said %q, %v", line, err)
+	}
+	return nil
+}
+
+// startOwner starts a reap-owner, waits for it to be ready and returns
+// it; the test then kills it to orphan its trees.
+func startOwner(t *testing.T, mark, containment, what string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], containment, what)
+	cmd.Env = append(os.Environ(), helperEnv+"=reap-owner", markEnv+"="+mark, "GORACE=atexit_sleep_ms=0")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("owner said %q, %v", line, err)
+	}
+	return cmd
+}
+
+func killOwner(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	cmd.Process.Kill()
+	cmd.Wait()
+}
+
+func TestReapOrphanedTrees(t *testing.T) {
+	tests := []struct {
+		what       string
+		procs      int // marked processes while the owner lives, owner included
+		wantReaped int
+	}{
+		{"tree", 6, 1},
+		{"nested", 7, 2},
+		{"external", 2, 1},
+	}
+	for _, containment := range []string{containCgroup, containPgroup} {
+		for _, tt := range tests {
+			if containment == containPgroup && tt.what == "external" {
+				continue // external records do not depend on the containment
+			}
+			t.Run(containment+"/"+tt.what, func(t *testing.T) {
+				if containment == containCgroup && probeContainment().Kind != containCgroup {
+					requireOrSkip(t, "no writable cgroup here")
+				}
+				t.Setenv(homeEnv, t.TempDir())
+				mark := newMark(t)
+				owner := startOwner(t, mark, containment, tt.what)
+				waitMarked(t, mark, tt.procs)
+
+				// While the owner lives, nothing is reaped.
+				report, err := Reap(testCtx(t), ReapOptions{})
+				if err != nil || len(report.Reaped) != 0 {
+					t.Fatalf("Reap with a live owner = %+v, %v", report, err)
+				}
+				killOwner(t, owner)
+				report, err = Reap(testCtx(t), ReapOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(report.Reaped) != tt.wantReaped || len(report.SetAside) != 0 {
+					t.Fatalf("Reap = %+v, want %d trees reaped", report, tt.wantReaped)
+				}
+				if left := markedPids(mark); len(left) > 0 {
+					t.Fatalf("processes left after Reap returned: %v", left)
+				}
+				store, _ := openRecordStore()
+				if names, _ := store.names(); len(names) != 0 {
+					t.Fatalf("records left after Reap: %v", names)
+				}
+			})
+		}
+	}
+}
+
+func TestRemovePgidFile(t *testing.T) {
+	t.Setenv(homeEnv, t.TempDir())
+	if err := WritePgidFile(os.Getpid(), "/", []string{"self"}); err != nil {
+		t.Fatal(err)
+	}
+	store, _ := openRecordStore()
+	if names, _ := store.names(); len(names) != 1 {
+		t.Fatalf("records %v after WritePgidFile", names)
+	}
+	if err := RemovePgidFile(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if names, _ := store.names(); len(names) != 0 {
+		t.Fatalf("records %v after RemovePgidFile", names)
+	}
+	if err := RemovePgidFile(os.Getpid()); err != nil {
+		t.Fatalf("second RemovePgidFile = %v", err)
+	}
+	if err := WritePgidFile(0, "/", nil); err == nil {
+		t.Fatal("WritePgidFile(0) succeeded")
+	}
+}
