@@ -1,0 +1,104 @@
+// Package base is corral's runner foundation: the RunnerEnvironment and
+// Proc abstractions, the Native backend, and the supervision that makes
+// every backend keep the same promise: every process a Proc starts, and
+// every descendant of it, is stopped when asked, when the start context is
+// cancelled, and after the supervisor itself dies, and no process that is
+// not provably ours is ever signalled.
+//
+// # Lifecycle
+//
+// A Proc is configured, started once (Start or Run) and cannot be reused,
+// as an os/exec Cmd. Wait may be called by any number of goroutines; they
+// all get the result Run would return. A process that ends because we
+// stopped it is not an error: Run and Wait return nil after Stop, and the
+// context's error after the start context was cancelled. Misuse returns a
+// sentinel error (ErrAlreadyStarted, ErrStopped, ErrNotStarted), never a
+// panic.
+//
+// A tree never outlives its leader: when the leader exits, whatever it
+// left running in its tree (a daemonised child, a forgotten background
+// job) gets SIGTERM, the grace period, then SIGKILL, before Wait returns.
+// Cancelling the start context stops the tree as Stop does, grace period
+// included.
+//
+// # Output
+//
+// With WithOutput, each line of stdout and stderr reaches the writer in a
+// single Write, newline included, whatever its length; the two streams
+// share one lock, so lines never interleave. A last line without newline
+// is delivered as it is. Without a writer, the child's output goes to
+// /dev/null. If the writer fails, later lines are read and dropped, so the
+// child never blocks, and Run reports the writer's error if the process
+// itself succeeded (as os/exec does). Once the tree is gone, output still
+// held open by a process outside it is closed after 5 seconds.
+//
+// # Containment
+//
+// Each tree gets a containment of its own, chosen once per process by a
+// kernel probe (DetectContainment; CORRAL_CONTAINMENT=pgroup forces the
+// fallback):
+//
+//   - cgroup: on Linux with a writable cgroup v2 hierarchy (unified
+//     /sys/fs/cgroup, hybrid /sys/fs/cgroup/unified, or the nearest
+//     writable ancestor of the caller's own cgroup, such as a systemd
+//     user's delegated subtree), a directory corral/<tree> is created and
+//     the child is cloned straight into it (CLONE_INTO_CGROUP), so no
+//     instruction of the program runs outside. SIGTERM goes to every
+//     member, each pinned by a pidfd and checked to still be a member;
+//     SIGKILL is cgroup.kill; "the tree is empty" is cgroup.events. A
+//     grandchild that calls setsid or double-forks is still stopped.
+//   - pgroup: elsewhere (darwin, no cgroup v2, no write access), the child
+//     leads a new process group. Members that leave the group are still
+//     found on Linux by the CORRAL_TREE variable every process of the tree
+//     inherits. The limit: a descendant that leaves the group and clears
+//     its environment escapes, on darwin any descendant that leaves the
+//     group does.
+//
+// The group is signalled as a whole only while its leader is our unreaped
+// child: the proc waits for the leader with waitid(WNOWAIT), stops the
+// rest of the tree, and reaps the leader last, so the group id cannot have
+// been recycled under it.
+//
+// # Records and the reaper
+//
+// Before a program runs, a record of its tree is on disk in
+// $CORRAL_HOME/runs (default ~/.corral/runs; CORRAL_HOME is read at every
+// use): a directory 0700, files 0600, each written to a temporary file and
+// renamed into place. There is no fsync: a record must outlive its owner,
+// not the machine, and a reboot ends every tree it names. A cgroup tree's
+// record is written before the cgroup is created and names it; its file is
+// cg-<tree>.json, as the leader does not exist yet. A process-group tree's
+// record is written while the child is held at a pipe, before it execs the
+// program (a /bin/sh shim, about a millisecond); its file is <leader
+// PID>.json. A record holds the tree id, the containment, the leader's and
+// the owner's identity (PID and start time), the boot id, the user, the
+// executable's base name and the grace period: never arguments or
+// environment. It is removed once the tree is gone.
+//
+// Reap (and ReapStaleProcessGroups) stops the trees whose owner is dead,
+// repeating passes until one finds nothing, serialised across processes by
+// a lock on runs/.lock. It signals a process only if it can prove the
+// process belongs to the tree: membership of the tree's cgroup (a cgroup2
+// directory of this user named after the record's owner), or the tree's
+// CORRAL_TREE value in the process's environment, or, for WritePgidFile
+// records, membership of the group of a leader whose PID and start time
+// still match. A record of another boot is simply removed. A record that
+// is malformed, larger than 64 KiB, a symlink, not a regular file, another
+// user's, or names something that is not our cgroup is moved to
+// runs/.setaside with a warning and never acted on.
+//
+// # Environment variables
+//
+// A native process sees the host's environment, then the environment's
+// variables, then its own, the last value of a key winning, then the
+// appends in call order. Variables are read at Start, so the environment's
+// variables set after NewProcess still apply; the caller's values are
+// copied, never modified. Every process also gets CORRAL_TREE, its tree's
+// id.
+//
+// # Logging
+//
+// The package logs only through log/slog (WithLogger, else slog.Default)
+// and never prints. It logs the executable's base name and the number of
+// arguments, never the arguments.
+package base
