@@ -127,17 +127,21 @@ type cgroupTree struct {
 	fd   int
 }
 
-func newCgroupTree(root, id string) (*cgroupTree, error) {
-	path := filepath.Join(root, id)
-	if err := os.Mkdir(path, 0o755); err != nil {
-		return nil, fmt.Errorf("create cgroup: %w", err)
+func newCgroupTree(root, id string) *cgroupTree {
+	return &cgroupTree{path: filepath.Join(root, id), fd: -1}
+}
+
+func (t *cgroupTree) create() error {
+	if err := os.Mkdir(t.path, 0o755); err != nil {
+		return fmt.Errorf("create cgroup: %w", err)
 	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(t.path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("open cgroup: %w", err)
+		os.Remove(t.path)
+		return fmt.Errorf("open cgroup: %w", err)
 	}
-	return &cgroupTree{path: path, fd: fd}, nil
+	t.fd = fd
+	return nil
 }
 
 func (t *cgroupTree) kind() string       { return containCgroup }
@@ -185,6 +189,8 @@ func cgroupSignal(path string, sig syscall.Signal) error {
 	return errors.Join(errs...)
 }
 
+// cgroupProcs lists the processes in the cgroup at path and in the
+// cgroups below it.
 func cgroupProcs(path string) ([]int, error) {
 	b, err := os.ReadFile(filepath.Join(path, "cgroup.procs"))
 	if err != nil {
@@ -199,13 +205,28 @@ func cgroupProcs(path string) ([]int, error) {
 			pids = append(pids, pid)
 		}
 	}
+	entries, _ := os.ReadDir(path)
+	for _, e := range entries {
+		if e.IsDir() {
+			sub, err := cgroupProcs(filepath.Join(path, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			pids = append(pids, sub...)
+		}
+	}
 	return pids, nil
 }
 
-// inCgroup reports whether pid is a member of the cgroup at path.
+// inCgroup reports whether pid is a member of the cgroup at path or of
+// one below it.
 func inCgroup(pid int, path string) bool {
 	rel, err := ownCgroup(strconv.Itoa(pid))
-	return err == nil && filepath.Join(cgroup2Mount(), rel) == path
+	if err != nil {
+		return false
+	}
+	p := filepath.Join(cgroup2Mount(), rel)
+	return p == path || strings.HasPrefix(p, path+"/")
 }
 
 // cgroupKill SIGKILLs every process in the cgroup at once (cgroup.kill,
@@ -242,9 +263,22 @@ func cgroupEmpty(path string) (bool, error) {
 	return false, fmt.Errorf("read cgroup state: no populated field in %s", path)
 }
 
-// cgroupRemove removes an empty cgroup. The kernel may report it busy for
-// a moment after its last process exited, so EBUSY is retried briefly.
+// cgroupRemove removes an empty cgroup and the cgroups below it (a
+// process of the tree that is itself a corral supervisor nests its trees'
+// cgroups inside its own). The kernel may report a cgroup busy for a
+// moment after its last process exited, so EBUSY is retried briefly.
 func cgroupRemove(path string) error {
+	entries, err := os.ReadDir(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if err := cgroupRemove(filepath.Join(path, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
 	delay := 100 * time.Microsecond
 	for i := 0; ; i++ {
 		err := unix.Rmdir(path)

@@ -38,6 +38,9 @@ type tree interface {
 	kind() string
 	// cgroupPath is the tree's cgroup directory, or "".
 	cgroupPath() string
+	// create makes the containment exist; for a cgroup, after its record
+	// is on disk, so that no cgroup is ever left unrecorded.
+	create() error
 	// attr makes the child start inside the containment.
 	attr(a *syscall.SysProcAttr)
 	// started is told the leader's PID once it runs.

@@ -10,8 +10,8 @@ func probeContainment() Containment {
 	return Containment{Kind: containPgroup, Reason: "darwin has no cgroups: descendants that leave the process group are not contained"}
 }
 
-// newTree creates the containment for tree id.
-func newTree(_ Containment, id string) (tree, error) { return newPgroupTree(id), nil }
+// newTree returns the containment for tree id, not yet created.
+func newTree(_ Containment, id string) tree { return newPgroupTree(id) }
 
 // cgroup operations have nothing to act on on darwin; records naming a
 // cgroup cannot come from this machine.

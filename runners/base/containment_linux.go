@@ -1,9 +1,9 @@
 package base
 
-// newTree creates the containment for tree id under c.
-func newTree(c Containment, id string) (tree, error) {
+// newTree returns the containment for tree id under c, not yet created.
+func newTree(c Containment, id string) tree {
 	if c.Kind == containCgroup {
 		return newCgroupTree(c.Where, id)
 	}
-	return newPgroupTree(id), nil
+	return newPgroupTree(id)
 }

@@ -26,6 +26,7 @@ func (t *pgroupTree) kind() string                { return containPgroup }
 func (t *pgroupTree) cgroupPath() string          { return "" }
 func (t *pgroupTree) attr(a *syscall.SysProcAttr) { a.Setpgid = true }
 func (t *pgroupTree) started(pid int)             { t.pgid = pid }
+func (t *pgroupTree) create() error               { return nil }
 func (t *pgroupTree) release() error              { return nil }
 func (t *pgroupTree) kill() error                 { return t.signal(syscall.SIGKILL) }
 

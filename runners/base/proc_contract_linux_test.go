@@ -68,9 +68,9 @@ func forEachBackend(t *testing.T, test func(t *testing.T, env contractEnv)) {
 	}
 }
 
-// helperProc returns a process of env running the named test helper,
+// contractProc returns a process of env running the named test helper,
 // marked with mark.
-func helperProc(t *testing.T, env contractEnv, mark, helper string, args ...string) Proc {
+func contractProc(t *testing.T, env contractEnv, mark, helper string, args ...string) Proc {
 	t.Helper()
 	p, err := env.NewProcess(os.Args[0], args...)
 	if err != nil {
@@ -103,7 +103,7 @@ func startReady(t *testing.T, ctx context.Context, p Proc) {
 func TestProcOutputLines(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		const n = 10 << 20
-		p := helperProc(t, env, newMark(t), "proc-long-line", strconv.Itoa(n))
+		p := contractProc(t, env, newMark(t), "proc-long-line", strconv.Itoa(n))
 		rec := &lineRecorder{}
 		p.WithOutput(rec)
 		if err := p.Run(testCtx(t)); err != nil {
@@ -127,7 +127,7 @@ func TestProcOutputLines(t *testing.T) {
 func TestProcOutputStreamsDoNotInterleave(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		const n = 20000
-		p := helperProc(t, env, newMark(t), "proc-lines", strconv.Itoa(n))
+		p := contractProc(t, env, newMark(t), "proc-lines", strconv.Itoa(n))
 		rec := &lineRecorder{}
 		p.WithOutput(rec)
 		if err := p.Run(testCtx(t)); err != nil {
@@ -156,7 +156,7 @@ func TestProcOutputNeverBlocksChild(t *testing.T) {
 	for name, w := range map[string]io.Writer{"no writer": nil, "failing writer": failingWriter{}} {
 		t.Run(name, func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, env contractEnv) {
-				p := helperProc(t, env, newMark(t), "proc-flood", strconv.Itoa(8<<20))
+				p := contractProc(t, env, newMark(t), "proc-flood", strconv.Itoa(8<<20))
 				p.WithOutput(w)
 				err := p.Run(testCtx(t))
 				if w == nil && err != nil {
@@ -178,7 +178,7 @@ func TestProcOutputNeverBlocksChild(t *testing.T) {
 func TestProcRunExitCodes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		for _, code := range []int{0, 1, 3, 125} {
-			p := helperProc(t, env, newMark(t), "proc-exit", strconv.Itoa(code))
+			p := contractProc(t, env, newMark(t), "proc-exit", strconv.Itoa(code))
 			err := p.Run(testCtx(t))
 			if code == 0 {
 				if err != nil {
@@ -203,7 +203,7 @@ func TestProcRunExitCodes(t *testing.T) {
 func TestProcEndedByUsIsNotAnError(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		t.Run("stop", func(t *testing.T) {
-			p := helperProc(t, env, newMark(t), "proc-hang")
+			p := contractProc(t, env, newMark(t), "proc-hang")
 			startReady(t, testCtx(t), p)
 			errs := make(chan error, 4)
 			for range 4 {
@@ -220,7 +220,7 @@ func TestProcEndedByUsIsNotAnError(t *testing.T) {
 		})
 		t.Run("cancel", func(t *testing.T) {
 			mark := newMark(t)
-			p := helperProc(t, env, mark, "proc-hang")
+			p := contractProc(t, env, mark, "proc-hang")
 			ctx, cancel := context.WithCancel(testCtx(t))
 			done := make(chan error, 1)
 			go func() { done <- p.Run(ctx) }()
@@ -239,7 +239,7 @@ func TestProcEndedByUsIsNotAnError(t *testing.T) {
 // Clause 3: Wait before Start, Wait with an expiring ctx, second Start.
 func TestProcWaitAndStartMisuse(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
-		p := helperProc(t, env, newMark(t), "proc-hang")
+		p := contractProc(t, env, newMark(t), "proc-hang")
 		if err := p.Wait(testCtx(t)); !errors.Is(err, ErrNotStarted) {
 			t.Fatalf("Wait before Start = %v", err)
 		}
@@ -266,7 +266,7 @@ func TestProcStopWholeTree(t *testing.T) {
 		const grace = 300 * time.Millisecond
 		env.WithGracePeriod(grace)
 		mark := newMark(t)
-		p := helperProc(t, env, mark, "proc-tree", "ignore", "setsid", "doublefork", "sleep")
+		p := contractProc(t, env, mark, "proc-tree", "ignore", "setsid", "doublefork", "sleep")
 		startReady(t, testCtx(t), p)
 		if n := len(markedPids(mark)); n != 5 {
 			t.Fatalf("tree has %d processes, want 5", n)
@@ -293,7 +293,7 @@ func TestProcStopCancelledSkipsGrace(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		env.WithGracePeriod(time.Hour)
 		mark := newMark(t)
-		p := helperProc(t, env, mark, "proc-tree", "ignore")
+		p := contractProc(t, env, mark, "proc-tree", "ignore")
 		startReady(t, testCtx(t), p)
 		ctx, cancel := context.WithCancel(testCtx(t))
 		cancel()
@@ -311,7 +311,7 @@ func TestProcStopCancelledSkipsGrace(t *testing.T) {
 func TestProcStopConcurrentAndEarly(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		mark := newMark(t)
-		p := helperProc(t, env, mark, "proc-tree", "sleep", "sleep")
+		p := contractProc(t, env, mark, "proc-tree", "sleep", "sleep")
 		startReady(t, testCtx(t), p)
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
@@ -331,7 +331,7 @@ func TestProcStopConcurrentAndEarly(t *testing.T) {
 			t.Fatalf("Stop after Stop = %v", err)
 		}
 
-		q := helperProc(t, env, mark, "proc-hang")
+		q := contractProc(t, env, mark, "proc-hang")
 		if err := q.Stop(testCtx(t)); err != nil {
 			t.Fatalf("Stop before Start = %v", err)
 		}
@@ -347,7 +347,7 @@ func TestProcLeaderExitStopsTree(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		env.WithGracePeriod(100 * time.Millisecond)
 		mark := newMark(t)
-		p := helperProc(t, env, mark, "proc-fork-exit")
+		p := contractProc(t, env, mark, "proc-fork-exit")
 		if err := p.Run(testCtx(t)); err != nil {
 			t.Fatal(err)
 		}
@@ -360,7 +360,7 @@ func TestProcLeaderExitStopsTree(t *testing.T) {
 // Clause 6: IsRunning is false once the process exited.
 func TestProcIsRunning(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
-		p := helperProc(t, env, newMark(t), "proc-hang")
+		p := contractProc(t, env, newMark(t), "proc-hang")
 		if running, _ := p.IsRunning(testCtx(t)); running {
 			t.Fatal("running before Start")
 		}
@@ -418,7 +418,7 @@ func TestProcPipes(t *testing.T) {
 // blocks the writer forever.
 func TestProcStdinToExitedChild(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
-		p := helperProc(t, env, newMark(t), "proc-exit", "0")
+		p := contractProc(t, env, newMark(t), "proc-exit", "0")
 		in, err := p.StdinPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -520,7 +520,7 @@ func TestProcDirAndBinary(t *testing.T) {
 func TestProcRecordLifecycle(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, env contractEnv) {
 		mark := newMark(t)
-		p := helperProc(t, env, mark, "proc-hang", "secret-argument")
+		p := contractProc(t, env, mark, "proc-hang", "secret-argument")
 		startReady(t, testCtx(t), p)
 		store, err := openRecordStore()
 		if err != nil {

@@ -108,10 +108,7 @@ func (proc *NativeProc) workDir() string {
 // launch creates the containment, writes the record and starts the
 // child, in the order that keeps the program from running unrecorded.
 func (proc *NativeProc) launch(id, path string, env []string) (err error) {
-	t, err := newTree(proc.env.containment, id)
-	if err != nil {
-		return err
-	}
+	t := newTree(proc.env.containment, id)
 	proc.tree = t
 	proc.rec.Containment = t.kind()
 	proc.rec.Cgroup = t.cgroupPath()
@@ -129,10 +126,14 @@ func (proc *NativeProc) launch(id, path string, env []string) (err error) {
 		}
 	}()
 	if t.kind() == containCgroup {
-		// The record names the cgroup, which exists before the child.
+		// The record names the cgroup before it exists: whenever the owner
+		// dies, the cgroup either does not exist or is recorded.
 		if err := proc.store.write(proc.rec); err != nil {
 			return err
 		}
+	}
+	if err := t.create(); err != nil {
+		return err
 	}
 	cmd := &exec.Cmd{Path: path, Args: append([]string{proc.bin}, proc.args...), Env: env, Dir: proc.workDir()}
 	cmd.SysProcAttr = &syscall.SysProcAttr{}

@@ -73,6 +73,8 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 			break
 		}
 	}
+	r.sweepCgroups(ctx)
+	r.store.removeStaleTemps(time.Minute)
 	return r.report, nil
 }
 
@@ -226,17 +228,36 @@ type reapTarget interface {
 // stopTarget sends SIGTERM to a tree's members, waits up to grace for them
 // to go, SIGKILLs the rest and waits (bounded) for them. It returns how
 // many processes were running at the start.
+//
+// A member counts as gone only once it is a zombie or reaped, checked by
+// its identity: a process in the middle of exiting may already have left
+// its cgroup and lost its environment, and if it owns other trees, the
+// next pass must see it dead.
 func stopTarget(ctx context.Context, t reapTarget, grace time.Duration) int {
-	n := len(t.members())
-	if n == 0 {
+	pids := t.members()
+	if len(pids) == 0 {
 		return 0
 	}
-	t.signal(sigTerm)
-	if !pollUntil(ctx, grace, func() bool { return len(t.members()) == 0 }) {
-		t.kill()
-		pollUntil(context.Background(), killWait, func() bool { return len(t.members()) == 0 })
+	ids := make([]procIdentity, 0, len(pids))
+	for _, pid := range pids {
+		if id, err := identityOf(pid); err == nil {
+			ids = append(ids, id)
+		}
 	}
-	return n
+	gone := func() bool {
+		for _, id := range ids {
+			if id.isAlive() {
+				return false
+			}
+		}
+		return len(t.members()) == 0
+	}
+	t.signal(sigTerm)
+	if !pollUntil(ctx, grace, gone) {
+		t.kill()
+		pollUntil(context.Background(), killWait, gone)
+	}
+	return len(pids)
 }
 
 // pollUntil polls cond with a growing interval until it holds (true), or

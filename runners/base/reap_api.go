@@ -1,7 +1,6 @@
 package base
 
 import (
-	"context"
 	"log/slog"
 	"time"
 )
@@ -25,6 +24,9 @@ type ReapedTree struct {
 	// Signalled is the number of processes that were still running and
 	// were stopped; 0 for a tree that had ended by itself.
 	Signalled int
+	// Unrecorded marks a tree cgroup found without a record (its record
+	// was lost, or its removal failed earlier); Name is then unknown.
+	Unrecorded bool
 }
 
 // SetAsideRecord is one record file the reaper refused to trust.
@@ -55,5 +57,3 @@ type ReapOptions struct {
 	// slog.Default().
 	Logger *slog.Logger
 }
-
-var _ = context.Background

@@ -1,6 +1,10 @@
 package base
 
-import "golang.org/x/sys/unix"
+import (
+	"context"
+
+	"golang.org/x/sys/unix"
+)
 
 // treeEnvIndex is empty on darwin, where another process's environment
 // cannot be read.
@@ -24,3 +28,6 @@ func processGroupAndStart(pid int) (groupAndStart, error) {
 	tv := kp.Proc.P_starttime
 	return groupAndStart{pgid: int(kp.Eproc.Pgid), start: uint64(tv.Sec)*1_000_000 + uint64(tv.Usec)}, nil
 }
+
+// sweepCgroups has nothing to sweep on darwin.
+func (r *reaper) sweepCgroups(context.Context) {}

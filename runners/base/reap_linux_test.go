@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -137,7 +138,7 @@ func TestReapOrphanedTrees(t *testing.T) {
 
 				// While the owner lives, nothing is reaped.
 				report, err := Reap(testCtx(t), ReapOptions{})
-				if err != nil || len(report.Reaped) != 0 {
+				if err != nil || len(recordedOnly(report.Reaped)) != 0 {
 					t.Fatalf("Reap with a live owner = %+v, %v", report, err)
 				}
 				killOwner(t, owner)
@@ -145,7 +146,7 @@ func TestReapOrphanedTrees(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(report.Reaped) != tt.wantReaped || len(report.SetAside) != 0 {
+				if len(recordedOnly(report.Reaped)) != tt.wantReaped || len(report.SetAside) != 0 {
 					t.Fatalf("Reap = %+v, want %d trees reaped", report, tt.wantReaped)
 				}
 				if left := markedPids(mark); len(left) > 0 {
@@ -158,6 +159,18 @@ func TestReapOrphanedTrees(t *testing.T) {
 			})
 		}
 	}
+}
+
+// recordedOnly leaves out unrecorded cgroups: cgroups are machine-wide,
+// and other tests' leftovers may be swept by any test's Reap.
+func recordedOnly(trees []ReapedTree) []ReapedTree {
+	var out []ReapedTree
+	for _, t := range trees {
+		if !t.Unrecorded {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func TestRemovePgidFile(t *testing.T) {
@@ -180,5 +193,89 @@ func TestRemovePgidFile(t *testing.T) {
 	}
 	if err := WritePgidFile(0, "/", nil); err == nil {
 		t.Fatal("WritePgidFile(0) succeeded")
+	}
+}
+
+// A tree cgroup that no record names, whose owner (named in the cgroup's
+// name) is dead, is stopped and removed; one whose owner lives is not.
+func TestReapUnrecordedCgroup(t *testing.T) {
+	c := probeContainment()
+	if c.Kind != containCgroup {
+		requireOrSkip(t, "no writable cgroup here")
+	}
+	t.Setenv(homeEnv, t.TempDir())
+	// A dead owner: a child that has exited and been reaped.
+	dead := exec.Command("sleep", "60")
+	if err := dead.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadID, err := identityOf(dead.Process.Pid)
+	dead.Process.Kill()
+	dead.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := selfIdentity()
+	mark := newMark(t)
+	orphan := newCgroupTree(c.Where, newTreeID(deadID, 1))
+	alive := newCgroupTree(c.Where, newTreeID(self, treeSeq.Add(1)))
+	for _, tr := range []*cgroupTree{orphan, alive} {
+		if err := tr.create(); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sleep", "300")
+		cmd.Env = append(os.Environ(), markEnv+"="+mark)
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: tr.fd}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		tr.started(cmd.Process.Pid)
+		go cmd.Wait()
+	}
+	t.Cleanup(func() {
+		cgroupKill(alive.path)
+		pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroupEmpty(alive.path); return e })
+		alive.release()
+	})
+	waitMarked(t, mark, 2)
+	report, err := Reap(testCtx(t), ReapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, tr := range report.Reaped {
+		found = found || (tr.Tree == filepath.Base(orphan.path) && tr.Signalled == 1 && tr.Unrecorded)
+	}
+	if !found {
+		t.Fatalf("Reap = %+v, want the orphan cgroup reaped", report)
+	}
+	if pathExists(orphan.path) || !pathExists(alive.path) {
+		t.Fatalf("after Reap: orphan cgroup exists %v, live owner's cgroup exists %v", pathExists(orphan.path), pathExists(alive.path))
+	}
+	if n := len(markedPids(mark)); n != 1 {
+		t.Fatalf("%d marked processes after Reap, want the live owner's one", n)
+	}
+}
+
+// What an interrupted write leaves, a stale temporary file, is removed.
+func TestReapRemovesStaleTemps(t *testing.T) {
+	t.Setenv(homeEnv, t.TempDir())
+	store, err := openRecordStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, fresh := filepath.Join(store.dir, ".tmp-1"), filepath.Join(store.dir, ".tmp-2")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(stale, old, old)
+	if _, err := Reap(testCtx(t), ReapOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if pathExists(stale) || !pathExists(fresh) {
+		t.Fatalf("stale temp exists %v, fresh temp exists %v; want false, true", pathExists(stale), pathExists(fresh))
 	}
 }

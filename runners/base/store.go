@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // homeEnv names the directory corral keeps its state in.
@@ -202,4 +203,21 @@ func (s *recordStore) names() ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// removeStaleTemps removes temporary files older than age: what remains of
+// a write interrupted by the death of its writer.
+func (s *recordStore) removeStaleTemps(age time.Duration) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > age {
+			os.Remove(filepath.Join(s.dir, e.Name()))
+		}
+	}
 }
