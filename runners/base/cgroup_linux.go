@@ -127,12 +127,25 @@ type cgroupTree struct {
 	fd   int
 }
 
-func newCgroupTree(root, id string) *cgroupTree {
-	return &cgroupTree{path: filepath.Join(root, id), fd: -1}
+// newCgroupTree returns the tree cgroup at path, not yet created.
+func newCgroupTree(path string) *cgroupTree {
+	return &cgroupTree{path: path, fd: -1}
 }
 
+// create makes the tree's cgroup, and its home's directory if needed. A
+// reaper may remove an empty home directory at any moment, so a create
+// that loses that race makes it again.
 func (t *cgroupTree) create() error {
-	if err := os.Mkdir(t.path, 0o755); err != nil {
+	var err error
+	for range 3 {
+		if err = os.Mkdir(filepath.Dir(t.path), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			break
+		}
+		if err = os.Mkdir(t.path, 0o755); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("create cgroup: %w", err)
 	}
 	fd, err := unix.Open(t.path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)

@@ -11,7 +11,7 @@ func probeContainment() Containment {
 }
 
 // newTree returns the containment for tree id, not yet created.
-func newTree(_ Containment, id string) tree { return newPgroupTree(id) }
+func newTree(_ Containment, _, id string) tree { return newPgroupTree(id) }
 
 // cgroup operations have nothing to act on on darwin; records naming a
 // cgroup cannot come from this machine.

@@ -108,7 +108,7 @@ func (proc *NativeProc) workDir() string {
 // launch creates the containment, writes the record and starts the
 // child, in the order that keeps the program from running unrecorded.
 func (proc *NativeProc) launch(id, path string, env []string) (err error) {
-	t := newTree(proc.env.containment, id)
+	t := newTree(proc.env.containment, proc.store.home, id)
 	proc.tree = t
 	proc.rec.Containment = t.kind()
 	proc.rec.Cgroup = t.cgroupPath()

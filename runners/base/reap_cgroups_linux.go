@@ -6,10 +6,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
-// sweepCgroups is the reaper's last pass: it looks for tree cgroups that
-// no record names any more (a record removed by hand, a cgroup whose
+// sweepCgroups is the reaper's last pass: it looks, among its home's tree
+// cgroups, for those that no record names any more (a record removed by
+// hand, a cgroup whose
 // removal failed) and stops them if their owner, named in the cgroup's
 // own name, is dead. It also removes empty probe cgroups left by a
 // process killed while probing.
@@ -18,7 +21,9 @@ func (r *reaper) sweepCgroups(ctx context.Context) {
 	if c.Kind != containCgroup {
 		return
 	}
-	entries, err := os.ReadDir(c.Where)
+	r.removeDeadProbes(c.Where)
+	root := filepath.Dir(treeCgroupPath(c.Where, r.store.home, "x"))
+	entries, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
@@ -26,13 +31,7 @@ func (r *reaper) sweepCgroups(ctx context.Context) {
 		if !e.IsDir() {
 			continue
 		}
-		path := filepath.Join(c.Where, e.Name())
-		if pid, ok := strings.CutPrefix(e.Name(), "probe."); ok {
-			if n, err := strconv.Atoi(pid); err == nil && !IsProcessAlive(n) {
-				cgroupRemove(path)
-			}
-			continue
-		}
+		path := filepath.Join(root, e.Name())
 		owner, ok := ownerFromTreeID(e.Name())
 		if !ok || owner.isAlive() || !isCgroup2Dir(path) || pathExists(filepath.Join(r.store.dir, "cg-"+e.Name()+".json")) {
 			continue
@@ -46,6 +45,25 @@ func (r *reaper) sweepCgroups(ctx context.Context) {
 		r.mu.Lock()
 		r.report.Reaped = append(r.report.Reaped, ReapedTree{Tree: e.Name(), Containment: containCgroup, Owner: owner.PID, Signalled: n, Unrecorded: true})
 		r.mu.Unlock()
+	}
+}
+
+// removeDeadProbes removes the probe cgroups of processes that died while
+// probing, and the home directories that hold no tree (rmdir fails on the
+// others).
+func (r *reaper) removeDeadProbes(where string) {
+	entries, _ := os.ReadDir(where)
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if pid, ok := strings.CutPrefix(e.Name(), "probe."); ok {
+			if n, err := strconv.Atoi(pid); err == nil && !IsProcessAlive(n) {
+				cgroupRemove(filepath.Join(where, e.Name()))
+			}
+		} else if homeKeyPattern.MatchString(e.Name()) {
+			unix.Rmdir(filepath.Join(where, e.Name()))
+		}
 	}
 }
 

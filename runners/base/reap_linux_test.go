@@ -217,8 +217,9 @@ func TestReapUnrecordedCgroup(t *testing.T) {
 	}
 	self, _ := selfIdentity()
 	mark := newMark(t)
-	orphan := newCgroupTree(c.Where, newTreeID(deadID, 1))
-	alive := newCgroupTree(c.Where, newTreeID(self, treeSeq.Add(1)))
+	home := os.Getenv(homeEnv)
+	orphan := newCgroupTree(treeCgroupPath(c.Where, home, newTreeID(deadID, 1)))
+	alive := newCgroupTree(treeCgroupPath(c.Where, home, newTreeID(self, treeSeq.Add(1))))
 	for _, tr := range []*cgroupTree{orphan, alive} {
 		if err := tr.create(); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,8 @@
 package base
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,16 +123,32 @@ func (r *record) validate() error {
 	return bad("unknown containment " + strconv.Quote(r.Containment))
 }
 
+// homeCgroupKey names the cgroup directory that holds the trees of one
+// corral home, so that a reaper sweeps only its own home's cgroups.
+func homeCgroupKey(home string) string {
+	sum := sha256.Sum256([]byte(home))
+	return hex.EncodeToString(sum[:6])
+}
+
+var homeKeyPattern = regexp.MustCompile(`^[0-9a-f]{12}$`)
+
+// treeCgroupPath is where the cgroup of a tree goes: under the writable
+// cgroup where, in corral/<home key>/<tree id>.
+func treeCgroupPath(where, home, tree string) string {
+	return filepath.Join(where, homeCgroupKey(home), tree)
+}
+
 // validateCgroup accepts only a cgroup path of the shape corral creates:
-// clean, absolute, in a directory named "corral", named after the tree,
-// and owned (by its name) by the record's owner.
+// clean, absolute, .../corral/<home key>/<tree id>, and owned (by its
+// name) by the record's owner.
 func (r *record) validateCgroup() error {
 	bad := func(what string) error { return fmt.Errorf("%w: %s", errBadRecord, what) }
 	p := r.Cgroup
 	if !filepath.IsAbs(p) || filepath.Clean(p) != p {
 		return bad("cgroup path is not clean and absolute")
 	}
-	if filepath.Base(p) != r.Tree || filepath.Base(filepath.Dir(p)) != cgroupDirName {
+	home := filepath.Dir(p)
+	if filepath.Base(p) != r.Tree || !homeKeyPattern.MatchString(filepath.Base(home)) || filepath.Base(filepath.Dir(home)) != cgroupDirName {
 		return bad("cgroup path is not a corral tree cgroup")
 	}
 	if !strings.HasPrefix(r.Tree, fmt.Sprintf("%d.%d.", r.Owner.PID, r.Owner.Start)) {

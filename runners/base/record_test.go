@@ -14,7 +14,7 @@ func validRecord(kind string) record {
 		Grace: time.Second, Created: time.Unix(1, 0),
 	}
 	if kind == containCgroup {
-		r.Cgroup = "/sys/fs/cgroup/corral/100.5000.1"
+		r.Cgroup = "/sys/fs/cgroup/corral/0123456789ab/100.5000.1"
 	} else {
 		r.Leader = procIdentity{PID: 200, Start: 6000}
 	}
@@ -40,12 +40,13 @@ func TestRecordValidate(t *testing.T) {
 		{"pgroup leader pid 1", containPgroup, func(r *record) { r.Leader.PID = 1 }, "leader"},
 		{"pgroup no leader start", containPgroup, func(r *record) { r.Leader.Start = 0 }, "leader"},
 		{"cgroup relative", containCgroup, func(r *record) { r.Cgroup = "corral/100.5000.1" }, "clean and absolute"},
-		{"cgroup dotdot", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/corral/../100.5000.1" }, "clean and absolute"},
-		{"cgroup outside corral", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/system.slice/100.5000.1" }, "not a corral tree"},
-		{"cgroup of another tree", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/corral/100.5000.2" }, "not a corral tree"},
+		{"cgroup dotdot", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/corral/0123456789ab/../100.5000.1" }, "clean and absolute"},
+		{"cgroup without home key", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/corral/100.5000.1" }, "not a corral tree"},
+		{"cgroup outside corral", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/system.slice/0123456789ab/100.5000.1" }, "not a corral tree"},
+		{"cgroup of another tree", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/corral/0123456789ab/100.5000.2" }, "not a corral tree"},
 		{"cgroup of another owner", containCgroup, func(r *record) {
 			r.Tree = "101.5000.1"
-			r.Cgroup = "/sys/fs/cgroup/corral/101.5000.1"
+			r.Cgroup = "/sys/fs/cgroup/corral/0123456789ab/101.5000.1"
 		}, "owner"},
 	}
 	for _, tt := range tests {

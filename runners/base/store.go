@@ -33,7 +33,8 @@ func corralHome() (string, error) {
 
 // recordStore is the runs directory: one file per live tree.
 type recordStore struct {
-	dir string
+	home string
+	dir  string
 }
 
 // openRecordStore returns the store under the current corral home,
@@ -52,7 +53,7 @@ func openRecordStore() (*recordStore, error) {
 	if err := ensurePrivateDir(dir); err != nil {
 		return nil, err
 	}
-	return &recordStore{dir: dir}, nil
+	return &recordStore{home: home, dir: dir}, nil
 }
 
 func ensurePrivateDir(dir string) error {
