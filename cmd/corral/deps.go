@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/corralrun/corral/runners/base"
+)
+
+// deps is everything a command touches outside its own code: the standard
+// streams, the logger, and the library calls whose results tests want to
+// choose. defaultDeps wires the real ones; tests replace fields.
+type deps struct {
+	// stdin is given to `corral run`'s command; nil means /dev/null.
+	stdin *os.File
+	// stdout and stderr receive corral's output. `corral run` gives them
+	// to the command as they are when they are files, through a pipe
+	// otherwise.
+	stdout, stderr io.Writer
+
+	// ran is set once a command's logic starts: an error after that is
+	// the command's, an error before it is bad usage.
+	ran bool
+	// log is the logger built from --log-level; nil until flags are
+	// parsed.
+	log *slog.Logger
+
+	reap      func(ctx context.Context, opts base.ReapOptions) (*base.ReapReport, error)
+	listTrees func(ctx context.Context) ([]base.TreeStatus, error)
+	freePort  func() (int, error)
+	now       func() time.Time
+	doctor    doctorDeps
+}
+
+func defaultDeps() *deps {
+	return &deps{
+		stdin:     os.Stdin,
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		reap:      base.Reap,
+		listTrees: base.ListTrees,
+		freePort:  base.FindFreePort,
+		now:       time.Now,
+		doctor:    defaultDoctorDeps(),
+	}
+}
+
+// logger returns the logger commands and the library log to.
+func (d *deps) logger() *slog.Logger {
+	if d.log == nil {
+		d.setLogger(defaultLogLevel)
+	}
+	return d.log
+}
+
+// setLogger makes the logger a text handler on stderr at level.
+func (d *deps) setLogger(level slog.Level) {
+	d.log = slog.New(slog.NewTextHandler(d.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// reapFirst reaps what dead corral processes left behind, as every
+// command but port, doctor and ps does before its own work. A failing reap
+// is a warning, never the command's failure.
+func (d *deps) reapFirst(ctx context.Context) {
+	report, err := d.reap(ctx, base.ReapOptions{Logger: d.logger()})
+	if err != nil {
+		d.logger().Warn("corral: reap before start failed", "err", err)
+		return
+	}
+	if report != nil {
+		for _, t := range report.Reaped {
+			d.logger().Info("corral: reaped orphaned tree", "tree", t.Tree, "name", t.Name, "owner", t.Owner, "stopped", t.Signalled)
+		}
+	}
+}

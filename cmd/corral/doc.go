@@ -1,0 +1,55 @@
+// Command corral runs developer processes under supervision and reports on
+// what it supervises. See SPEC.md, "The CLI: corral".
+//
+// Layout: one file per subcommand, each with an options struct, a
+// newXCommand that wires flags and a runX(ctx, deps, opts) that does the
+// work and writes only to the streams in deps. main.go holds the root
+// command and exitCode, the one place where errors become exit codes.
+//
+// Exit codes:
+//
+//	0     success
+//	1     an error of corral itself ("corral: <message>" on stderr)
+//	2     bad usage: unknown command or flag, missing or malformed
+//	      argument, a backend this build cannot serve; one line on stderr
+//	      naming the problem and pointing to --help, never a usage dump
+//	N     corral run: the command exited with status N
+//	128+N corral run: the command died of signal N, or corral itself
+//	      received signal N (SIGINT, SIGTERM, SIGHUP) and stopped the tree
+//	127   corral run: the command was not found
+//
+// Decisions the specification leaves open:
+//
+//   - `corral` without a command is a usage error (exit 2), so a script
+//     calling `corral $CMD` with an empty variable fails loudly.
+//   - `corral run --backend nix|docker`, and `--backend auto` with --image
+//     (which would pick docker), exit 2: this build cannot serve them, and
+//     asking for them is input the user must change. `corral env` exits 1
+//     instead: it takes no backend choice, it is simply waiting on the Nix
+//     backend of the CLI.
+//   - Every command but `port`, `doctor` and `ps` first reaps trees left by
+//     dead corral processes (base.Reap); a failing reap is logged as a
+//     warning and never fails the command. `ps` only observes: listing must
+//     never stop anything, so a `ps` shows the orphans a later command
+//     will reap.
+//   - When corral run receives SIGINT, SIGTERM or SIGHUP it stops the whole
+//     tree (SIGTERM, the --grace period, SIGKILL) and exits 128+N for the
+//     signal N it received, whatever the command did on its way out, as a
+//     shell reports a job it killed. A second signal skips the rest of the
+//     grace period and kills the tree at once.
+//   - When stdin is the controlling terminal and corral is in its
+//     foreground process group, the command's group is made the
+//     foreground group while it runs: Ctrl-C then goes to the command, not
+//     to corral, and the command's own exit status (130 for death by
+//     SIGINT) is corral's. corral started in the background (`corral run
+//     … &`) never takes the terminal from the shell.
+//   - SIGTTOU is ignored only while corral takes the terminal back, not
+//     while the command starts: an ignored signal stays ignored across
+//     exec(2), and the command must see the default disposition, as under
+//     a shell.
+//   - With process-group containment on Linux, `corral run` is a child
+//     subreaper: processes the command orphans (double fork) are
+//     re-parented to corral, which reaps them. It reaps only its adopted
+//     orphans, by PID, never the command's leader, which the library
+//     waits for.
+package main

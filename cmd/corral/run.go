@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/corralrun/corral/resources"
+	"github.com/corralrun/corral/runners/base"
+	"github.com/spf13/cobra"
+)
+
+// Backends `corral run --backend` accepts.
+const (
+	backendAuto   = "auto"
+	backendNative = "native"
+	backendNix    = "nix"
+	backendDocker = "docker"
+)
+
+// exitNotFound is the shell's status for a command that cannot be found.
+const exitNotFound = 127
+
+type runOptions struct {
+	backend string
+	image   string
+	dir     string
+	env     []string
+	ports   []string
+	grace   string
+	command []string
+}
+
+// runConfig is runOptions checked and parsed.
+type runConfig struct {
+	backend string
+	dir     string
+	envs    []*resources.EnvironmentVariable
+	ports   []portMapping
+	grace   time.Duration
+	command []string
+}
+
+// portMapping is one -p HOST:CONTAINER.
+type portMapping struct{ host, container int }
+
+func newRunCommand(d *deps) *cobra.Command {
+	opts := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run [flags] -- CMD [ARG...]",
+		Short: "Run one command under supervision",
+		Long: `Run one command under supervision. Its stdout, stderr and stdin are
+corral's; corral exits with its exit code (128+N when it died of signal N).
+SIGINT, SIGTERM or SIGHUP to corral stops the whole tree; a second one kills
+it at once.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf(cmd.CommandPath(), "missing the command to run: corral run [flags] -- CMD [ARG...]")
+			}
+			return nil
+		},
+		RunE: ranE(d, func(cmd *cobra.Command, args []string) error {
+			opts.command = args
+			return runRun(cmd.Context(), d, opts)
+		}),
+	}
+	flags := cmd.Flags()
+	// Flags stop at the command: in `corral run ls -l`, -l is ls's.
+	flags.SetInterspersed(false)
+	flags.StringVar(&opts.backend, "backend", backendAuto, "where to run: auto, native, nix or docker")
+	flags.StringVar(&opts.image, "image", "", "container image for the docker backend")
+	flags.StringVar(&opts.dir, "dir", ".", "directory the command runs in")
+	flags.StringArrayVarP(&opts.env, "env", "e", nil, "set an environment variable, KEY=VALUE (repeatable)")
+	flags.StringArrayVarP(&opts.ports, "publish", "p", nil, "publish a container port, HOST:CONTAINER (docker backend; repeatable)")
+	flags.StringVar(&opts.grace, "grace", base.DefaultGracePeriod.String(), "how long a stop waits between SIGTERM and SIGKILL")
+	return cmd
+}
+
+// runRun checks opts, reaps what dead corral processes left, then runs
+// the command and returns its outcome as an error exitCode understands.
+func runRun(ctx context.Context, d *deps, opts *runOptions) error {
+	cfg, err := opts.config("corral run")
+	if err != nil {
+		return err
+	}
+	d.reapFirst(ctx)
+	return runNative(ctx, d, cfg)
+}
+
+// config checks the options; every error is a usage error for cmdPath.
+func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
+	cfg := &runConfig{dir: opts.dir, command: opts.command}
+	for _, s := range opts.env {
+		e, err := resources.ParseEnvironmentVariable(s)
+		if err != nil {
+			return nil, usageErrorf(cmdPath, "bad -e %q: %v", s, err)
+		}
+		cfg.envs = append(cfg.envs, e)
+	}
+	for _, s := range opts.ports {
+		m, err := parsePortMapping(s)
+		if err != nil {
+			return nil, usageErrorf(cmdPath, "bad -p %q: %v", s, err)
+		}
+		cfg.ports = append(cfg.ports, m)
+	}
+	grace, err := time.ParseDuration(opts.grace)
+	if err != nil || grace < 0 {
+		return nil, usageErrorf(cmdPath, "bad --grace %q: want a duration of zero or more, such as 10s or 1m30s", opts.grace)
+	}
+	cfg.grace = grace
+	cfg.backend, err = chooseBackend(opts.backend, opts.image)
+	if err != nil {
+		return nil, &usageError{cmd: cmdPath, err: err}
+	}
+	if len(cfg.ports) > 0 && cfg.backend != backendDocker {
+		return nil, usageErrorf(cmdPath, "-p needs --backend docker: a %s command binds host ports itself", cfg.backend)
+	}
+	if cfg.backend != backendNative {
+		hint := "use --backend native"
+		if opts.image != "" {
+			hint = "--image needs it"
+		}
+		return nil, usageErrorf(cmdPath, "the %s backend is not available yet; %s", cfg.backend, hint)
+	}
+	return cfg, nil
+}
+
+// chooseBackend resolves --backend and --image to the backend to use.
+// auto means docker with an image, else native.
+func chooseBackend(backend, image string) (string, error) {
+	switch backend {
+	case "", backendAuto:
+		if image != "" {
+			return backendDocker, nil
+		}
+		return backendNative, nil
+	case backendDocker:
+		return backendDocker, nil
+	case backendNative, backendNix:
+		if image != "" {
+			return "", fmt.Errorf("--image needs --backend docker or auto, not %s", backend)
+		}
+		return backend, nil
+	}
+	return "", fmt.Errorf("unknown backend %q: want auto, native, nix or docker", backend)
+}
+
+// parsePortMapping parses HOST:CONTAINER, two TCP ports in 1-65535.
+func parsePortMapping(s string) (portMapping, error) {
+	host, container, ok := strings.Cut(s, ":")
+	if !ok {
+		return portMapping{}, errors.New("want HOST:CONTAINER")
+	}
+	h, err := parsePort(host)
+	if err != nil {
+		return portMapping{}, fmt.Errorf("host port: %w", err)
+	}
+	c, err := parsePort(container)
+	if err != nil {
+		return portMapping{}, fmt.Errorf("container port: %w", err)
+	}
+	return portMapping{host: h, container: c}, nil
+}
+
+func parsePort(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("%q is not a port number in 1-65535", s)
+	}
+	return n, nil
+}
+
+// runNative runs cfg.command on the host and waits for it, stopping the
+// tree when corral is signalled.
+func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
+	proc, env, err := newNativeProc(ctx, d, cfg)
+	if err != nil {
+		return err
+	}
+	stdio, err := newChildStdio(d)
+	if err != nil {
+		return err
+	}
+	defer stdio.close()
+	proc.WithStdio(stdio.in, stdio.out, stdio.err)
+	tty := foregroundTerminal(d.stdin)
+	if tty != nil {
+		proc.WithForeground(tty)
+	}
+	orphans := adoptOrphans(env.Containment(), d.logger())
+
+	// Notified before Start, so that a signal during the start is not
+	// lost: it stops the tree as soon as there is one.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
+	if err := proc.Start(ctx); err != nil {
+		orphans.stop()
+		return notFoundStatus(err)
+	}
+	stdio.started()
+	orphans.reapFor(proc.PID())
+	received, err := waitRun(proc, sigs, d)
+	orphans.stop()
+	if tty != nil {
+		if terr := reclaimTerminal(tty); terr != nil {
+			d.logger().Warn("corral: take the terminal back", "err", terr)
+		}
+	}
+	stdio.wait()
+	if received != 0 {
+		return &statusError{code: 128 + int(received)}
+	}
+	return err
+}
+
+// newNativeProc creates the environment and the process of cfg.
+func newNativeProc(ctx context.Context, d *deps, cfg *runConfig) (*base.NativeProc, *base.NativeEnvironment, error) {
+	env, err := base.NewNativeEnvironment(ctx, cfg.dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	env.WithGracePeriod(cfg.grace)
+	env.WithLogger(d.logger())
+	env.WithEnvironmentVariables(ctx, cfg.envs...)
+	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
+	if err != nil {
+		return nil, nil, notFoundStatus(err)
+	}
+	proc, ok := p.(*base.NativeProc)
+	if !ok {
+		return nil, nil, fmt.Errorf("native environment returned a %T, not a *base.NativeProc", p)
+	}
+	return proc, env, nil
+}
+
+// waitRun waits for proc to end. The first signal corral receives stops
+// the tree (SIGTERM, grace, SIGKILL); a second one cuts the grace short.
+// It returns the first signal received, or 0, and the process's result.
+func waitRun(proc *base.NativeProc, sigs <-chan os.Signal, d *deps) (syscall.Signal, error) {
+	done := make(chan error, 1)
+	go func() { done <- proc.Wait(context.Background()) }() // ends with the proc
+	stopCtx, hurry := context.WithCancel(context.Background())
+	defer hurry()
+	var (
+		received syscall.Signal
+		stopped  chan error // set once Stop runs; it returns once the tree is gone
+	)
+	for {
+		select {
+		case err := <-done:
+			if stopped != nil {
+				if serr := <-stopped; serr != nil {
+					d.logger().Warn("corral: stop", "err", serr)
+				}
+			}
+			return received, err
+		case s := <-sigs:
+			sig, _ := s.(syscall.Signal)
+			if received != 0 {
+				d.logger().Info("corral: second signal, killing the tree now", "signal", sig)
+				hurry()
+				continue
+			}
+			received = sig
+			d.logger().Info("corral: stopping the tree", "signal", sig)
+			stopped = make(chan error, 1)
+			go func() { stopped <- proc.Stop(stopCtx) }()
+		}
+	}
+}
+
+// notFoundStatus gives a binary that cannot be found the shell's status,
+// 127; other errors pass through.
+func notFoundStatus(err error) error {
+	if errors.Is(err, base.ErrBinaryNotFound) {
+		return &statusError{code: exitNotFound, err: err}
+	}
+	return err
+}

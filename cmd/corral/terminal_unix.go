@@ -1,0 +1,40 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// foregroundTerminal returns f when it is corral's controlling terminal
+// and corral's process group is its foreground group, else nil: only then
+// may the command be given the terminal. corral started in the background
+// (`corral run … &`) must not take the terminal from the shell.
+// TIOCGPGRP fails with ENOTTY on anything but our controlling terminal
+// (tty_ioctl(4)).
+func foregroundTerminal(f *os.File) *os.File {
+	if f == nil {
+		return nil
+	}
+	pgrp, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP)
+	if err != nil || pgrp != unix.Getpgrp() {
+		return nil
+	}
+	return f
+}
+
+// reclaimTerminal makes corral's process group the foreground group of
+// tty again. corral is a background process of the terminal at that
+// moment, and tcsetpgrp(3) from the background raises SIGTTOU, which
+// would stop corral, unless SIGTTOU is ignored; it is ignored only here,
+// not while the command starts, because an ignored signal stays ignored
+// across exec(2) and the command must see the default.
+func reclaimTerminal(tty *os.File) error {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	return unix.IoctlSetPointerInt(int(tty.Fd()), unix.TIOCSPGRP, unix.Getpgrp())
+}
