@@ -41,7 +41,7 @@
 //   - cgroup: on Linux with a writable cgroup v2 hierarchy (unified
 //     /sys/fs/cgroup, hybrid /sys/fs/cgroup/unified, or the nearest
 //     writable ancestor of the caller's own cgroup, such as a systemd
-//     user's delegated subtree), a directory corral/<tree> is created and
+//     user's delegated subtree), a directory corral/<home key>/<tree> is created and
 //     the child is cloned straight into it (CLONE_INTO_CGROUP), so no
 //     instruction of the program runs outside. SIGTERM goes to every
 //     member, each pinned by a pidfd and checked to still be a member;

@@ -12,10 +12,9 @@ import (
 
 // sweepCgroups is the reaper's last pass: it looks, among its home's tree
 // cgroups, for those that no record names any more (a record removed by
-// hand, a cgroup whose
-// removal failed) and stops them if their owner, named in the cgroup's
-// own name, is dead. It also removes empty probe cgroups left by a
-// process killed while probing.
+// hand, a cgroup whose removal failed) and stops them if their owner,
+// named in the cgroup's own name, is dead. It also removes empty probe
+// cgroups left by a process killed while probing.
 func (r *reaper) sweepCgroups(ctx context.Context) {
 	c := probeContainment()
 	if c.Kind != containCgroup {
