@@ -56,6 +56,26 @@ func openRecordStore() (*recordStore, error) {
 	return &recordStore{home: home, dir: dir}, nil
 }
 
+// existingRecordStore returns the store under the current corral home
+// without creating anything: nil when there is no runs directory yet.
+func existingRecordStore() (*recordStore, error) {
+	home, err := corralHome()
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(home, "runs")
+	fi, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("corral state directory %s: %w", dir, err)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("corral state directory %s is not a directory (a %s): move it aside or set %s", dir, fileKind(fi), homeEnv)
+	}
+	return &recordStore{home: home, dir: dir}, nil
+}
+
 func ensurePrivateDir(dir string) error {
 	err := os.Mkdir(dir, 0o700)
 	if err == nil || !errors.Is(err, fs.ErrExist) {

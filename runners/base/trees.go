@@ -8,11 +8,12 @@ import (
 
 // ListTrees returns the recorded trees whose processes still run, for
 // display. It only reads: it neither reaps nor sets records aside, and a
-// record it cannot trust is left out. Figures are a snapshot; CPU is the
+// record it cannot trust is left out; a missing corral home is no tree,
+// and is not created. Figures are a snapshot; CPU is the
 // leader's tree's usage since it started.
 func ListTrees(ctx context.Context) ([]TreeStatus, error) {
-	store, err := openRecordStore()
-	if err != nil {
+	store, err := existingRecordStore()
+	if err != nil || store == nil {
 		return nil, err
 	}
 	names, err := store.names()
