@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY opens a pseudo-terminal pair: the master the test types into and
+// reads from, and the slave a session gets as its controlling terminal.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatalf("unlock pty: %v", err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatalf("pty number: %v", err)
+	}
+	slave, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("open pty slave: %v", err)
+	}
+	t.Cleanup(func() { slave.Close() })
+	return master, slave
+}
+
+// screen collects what the terminal shows.
+type screen struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *screen) read(master *os.File) {
+	b := make([]byte, 4096)
+	for {
+		n, err := master.Read(b)
+		s.mu.Lock()
+		s.buf.Write(b[:n])
+		s.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (s *screen) count(text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Count(s.buf.String(), text)
+}
+
+func (s *screen) has(text string) bool { return s.count(text) > 0 }
+
+// On a terminal, corral run makes the command the foreground job: typed
+// input reaches it, Ctrl-C goes to it (corral exits 130 and the tree is
+// gone), and afterwards the terminal belongs to corral's caller again — a
+// shell that then reads from it is not stopped by SIGTTIN.
+func TestE2ETerminalForegroundAndCtrlC(t *testing.T) {
+	for _, env := range [][]string{nil, {"CORRAL_CONTAINMENT=pgroup"}} {
+		name := "default"
+		if env != nil {
+			name = "pgroup"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newE2E(t, env...)
+			marker := newMarker(t)
+			killMarked(t, marker)
+			master, slave := openPTY(t)
+			script := `"$0" run -e ` + markerEnv + `=` + marker + ` -- sh -c 'echo ready; cat'; echo "corral exit=$?"; read line; echo "caller read $line"`
+			cmd := e.command()
+			cmd.Args = []string{"sh", "-c", script, e.bin}
+			cmd.Path = "/bin/sh"
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			slave.Close()
+			exited := make(chan struct{})
+			go func() { cmd.Wait(); close(exited) }()
+			t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+			var sc screen
+			go sc.read(master)
+
+			eventually(t, 20*time.Second, "the command to say ready", func() bool { return sc.has("ready") })
+			pids := markedProcs(marker)
+			fg, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPGRP)
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaderPgid := -1
+			for _, pid := range pids {
+				if pgid, err := syscall.Getpgid(pid); err == nil && pgid == pid {
+					leaderPgid = pgid
+				}
+			}
+			if fg != leaderPgid {
+				t.Fatalf("terminal foreground group %d, want the command's group %d", fg, leaderPgid)
+			}
+			master.Write([]byte("typed text\n"))
+			eventually(t, 10*time.Second, "cat to echo typed input", func() bool {
+				return sc.count("typed text") >= 2 // the terminal's echo, then cat's
+			})
+			master.Write([]byte{3}) // Ctrl-C
+			eventually(t, 20*time.Second, "corral to exit 130 on Ctrl-C", func() bool { return sc.has("corral exit=130") })
+			if left := markedProcs(marker); len(left) > 0 {
+				t.Fatalf("processes left after Ctrl-C: %v", left)
+			}
+			master.Write([]byte("back\n"))
+			eventually(t, 10*time.Second, "the caller to read the terminal again", func() bool { return sc.has("caller read back") })
+		})
+	}
+}
