@@ -5,11 +5,8 @@ package base
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
-	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -17,8 +14,9 @@ import (
 	"time"
 )
 
-// Benchmarks of issue 3 (item 6), with their baselines in the same run;
-// see bench_test.go for the conventions.
+// Stop benchmarks of issue 3 (item 6), with their baseline in the same
+// run; see bench_test.go for the conventions. The reaper's sweep, the
+// other benchmark of that issue, is portable and lives in bench_test.go.
 
 // benchTreeScript starts a tree of 50 processes that all obey SIGTERM: the
 // shell and 49 sleeps. It prints "ready" once every sleep is forked.
@@ -187,151 +185,3 @@ func BenchmarkStopRatio(b *testing.B) {
 		})
 	}
 }
-
-// ---- the reaper's sweep ----
-
-const benchStaleRecords = 1000
-
-// benchGonePID is above the largest PID Linux hands out (2^22): no
-// process has it, nor the PIDs just below it.
-const benchGonePID = 1 << 30
-
-// benchGoneOwner owns every stale record the benchmarks write.
-var benchGoneOwner = procIdentity{PID: benchGonePID, Start: 1}
-
-// benchWriteStale writes n records of trees that are long gone: owners and
-// leaders with PIDs no process has, cgroups that do not exist. kind is
-// containCgroup, containPgroup, or "mixed" (half each).
-func benchWriteStale(b *testing.B, store *recordStore, kind string, n int) {
-	boot, err := bootID()
-	if err != nil {
-		b.Fatal(err)
-	}
-	owner := benchGoneOwner
-	for i := range n {
-		k := kind
-		if kind == "mixed" {
-			k = []string{containCgroup, containPgroup}[i%2]
-		}
-		tree := newTreeID(owner, uint64(i+1))
-		rec := &record{
-			Version: recordVersion, Tree: tree, Containment: k, Owner: owner, Boot: boot,
-			UID: os.Getuid(), Name: "gone", Grace: time.Second, Created: time.Now().UTC(),
-		}
-		if k == containCgroup {
-			rec.Cgroup = filepath.Join("/nonexistent", cgroupDirName, tree)
-		} else {
-			rec.Leader = procIdentity{PID: benchGonePID - 1 - i, Start: 1}
-		}
-		if err := store.write(rec); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// benchBareSweep is the baseline: the least any sweep must do with the
-// same records, read, decode and delete each file.
-func benchBareSweep(b *testing.B, dir string) int {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	n := 0
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var r record
-		if err := json.Unmarshal(data, &r); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.Remove(path); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	return n
-}
-
-func benchReap(b *testing.B) int {
-	rep, err := Reap(context.Background(), ReapOptions{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if len(rep.SetAside) != 0 {
-		b.Fatalf("set aside: %v", rep.SetAside)
-	}
-	// Count only our records: the sweep may also meet orphaned cgroups of
-	// other processes on the machine.
-	prefix := newTreeID(benchGoneOwner, 0)
-	prefix = prefix[:len(prefix)-1]
-	n := 0
-	for _, r := range rep.Reaped {
-		if strings.HasPrefix(r.Tree, prefix) {
-			n++
-		}
-	}
-	return n
-}
-
-var benchSweepKinds = []string{containCgroup, containPgroup, "mixed"}
-
-// BenchmarkReapSweep measures one Reap over 1000 records of dead trees
-// (target: under 1 s), per kind of record, and the bare baseline.
-func BenchmarkReapSweep(b *testing.B) {
-	b.Setenv(homeEnv, b.TempDir())
-	store, err := openRecordStore()
-	if err != nil {
-		b.Fatal(err)
-	}
-	sweep := func(b *testing.B, kind string, run func() int) {
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			benchWriteStale(b, store, kind, benchStaleRecords)
-			b.StartTimer()
-			if n := run(); n != benchStaleRecords {
-				b.Fatalf("swept %d records, want %d", n, benchStaleRecords)
-			}
-		}
-	}
-	b.Run("bare", func(b *testing.B) { sweep(b, "mixed", func() int { return benchBareSweep(b, store.dir) }) })
-	for _, kind := range benchSweepKinds {
-		b.Run(kind, func(b *testing.B) { sweep(b, kind, func() int { return benchReap(b) }) })
-	}
-}
-
-// BenchmarkReapSweepRatio alternates the bare sweep and Reap over 1000
-// mixed records and reports Reap/bare as "ratio".
-func BenchmarkReapSweepRatio(b *testing.B) {
-	b.Setenv(homeEnv, b.TempDir())
-	store, err := openRecordStore()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var base, corral time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		benchWriteStale(b, store, "mixed", benchStaleRecords)
-		b.StartTimer()
-		t0 := time.Now()
-		if n := benchBareSweep(b, store.dir); n != benchStaleRecords {
-			b.Fatalf("bare swept %d", n)
-		}
-		base += time.Since(t0)
-		b.StopTimer()
-		benchWriteStale(b, store, "mixed", benchStaleRecords)
-		b.StartTimer()
-		t1 := time.Now()
-		if n := benchReap(b); n != benchStaleRecords {
-			b.Fatalf("Reap swept %d", n)
-		}
-		corral += time.Since(t1)
-	}
-	benchReportRatio(b, base, corral)
-}
-

@@ -3,20 +3,29 @@ package base
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-// Benchmarks of issue 2 (item 7). Each compares corral with what a program
-// would do without it, in the same run: the sub-benchmarks give each side
-// alone, and the *Ratio benchmarks alternate the two sides op by op, so
-// that drift in the machine's load hits both, and report corral/baseline
-// as the "ratio" metric. docs/PERFORMANCE.md records the figures.
+// Benchmarks of issue 2 (item 7: start, line forwarding) and issue 3
+// (item 6: the reaper's sweep here, Stop in bench_linux_test.go). Each
+// compares corral with what a program would do without it, in the same
+// run: the sub-benchmarks give each side alone, and the *Ratio benchmarks
+// alternate the two sides op by op, so that drift in the machine's load
+// hits both, and report corral/baseline as the "ratio" metric.
+// docs/PERFORMANCE.md records the figures and the command.
 //
-//	go test -run '^$' -bench . -benchtime 2s -count 5 ./runners/base
+// The sweep benchmarks come last in this file on purpose: they create and
+// delete tens of thousands of files, which slows file creation for
+// minutes on a journal-less ext4 (see docs/PERFORMANCE.md), and would
+// skew the start benchmarks if they ran first.
 
 // benchTrue is the absolute path of true(1), so that neither side pays a
 // PATH lookup the other does not.
@@ -33,7 +42,24 @@ func benchTrue(b *testing.B) string {
 // CORRAL_HOME, in the containment given ("" for the host's default).
 func benchNative(b *testing.B, containment string) *NativeEnvironment {
 	b.Helper()
-	b.Setenv(homeEnv, b.TempDir())
+	return benchNativeIn(b, containment, b.TempDir())
+}
+
+// benchTmpfsHome returns a temporary directory on tmpfs (/dev/shm), or
+// skips where there is none.
+func benchTmpfsHome(b *testing.B) string {
+	b.Helper()
+	dir, err := os.MkdirTemp("/dev/shm", "corral-bench-")
+	if err != nil {
+		b.Skipf("no tmpfs at /dev/shm: %v", err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func benchNativeIn(b *testing.B, containment, home string) *NativeEnvironment {
+	b.Helper()
+	b.Setenv(homeEnv, home)
 	b.Setenv(containmentEnv, containment)
 	env, err := NewNativeEnvironment(context.Background(), b.TempDir())
 	if err != nil {
@@ -58,9 +84,24 @@ func benchNativeRun(b *testing.B, env *NativeEnvironment, bin string) {
 	}
 }
 
+// startVariants are the native sides of the start benchmarks: the host's
+// default containment with CORRAL_HOME in the temporary directory (the
+// figure the target applies to), the same with CORRAL_HOME on tmpfs (to
+// separate corral's own cost from the file system's), and process groups.
+var startVariants = []benchStartVariant{
+	{"native", "", false},
+	{"native-tmpfs-home", "", true},
+	{"native-pgroup", containPgroup, false},
+}
+
+type benchStartVariant struct {
+	name, containment string
+	tmpfs             bool // CORRAL_HOME on tmpfs
+}
+
 // BenchmarkStart measures one Start+Wait of true(1): bare is exec.Cmd.Run,
-// native is NativeProc.Run (containment, record, supervision) in the
-// host's default containment, native-pgroup with CORRAL_CONTAINMENT=pgroup.
+// the others NativeProc.Run (containment, record, supervision), see
+// startVariants.
 func BenchmarkStart(b *testing.B) {
 	bin := benchTrue(b)
 	b.Run("bare", func(b *testing.B) {
@@ -68,9 +109,9 @@ func BenchmarkStart(b *testing.B) {
 			benchBareRun(b, bin)
 		}
 	})
-	for _, c := range []struct{ name, containment string }{{"native", ""}, {"native-pgroup", containPgroup}} {
-		b.Run(c.name, func(b *testing.B) {
-			env := benchNative(b, c.containment)
+	for _, v := range startVariants {
+		b.Run(v.name, func(b *testing.B) {
+			env := benchStartEnv(b, v)
 			for b.Loop() {
 				benchNativeRun(b, env, bin)
 			}
@@ -78,15 +119,22 @@ func BenchmarkStart(b *testing.B) {
 	}
 }
 
+func benchStartEnv(b *testing.B, v benchStartVariant) *NativeEnvironment {
+	home := b.TempDir()
+	if v.tmpfs {
+		home = benchTmpfsHome(b)
+	}
+	return benchNativeIn(b, v.containment, home)
+}
+
 // BenchmarkStartRatio alternates bare and native runs of true(1) and
 // reports native/bare as "ratio" (target: at most 1.3), with each side's
 // own time per op.
 func BenchmarkStartRatio(b *testing.B) {
 	bin := benchTrue(b)
-	for _, c := range []struct{ name, containment string }{{"default", ""}, {"pgroup", containPgroup}} {
-		b.Run(c.name, func(b *testing.B) {
-			env := benchNative(b, c.containment)
-			b.Log("containment: ", env.Containment().Kind)
+	for _, v := range startVariants {
+		b.Run(v.name, func(b *testing.B) {
+			env := benchStartEnv(b, v)
 			var bare, native time.Duration
 			for b.Loop() {
 				t0 := time.Now()
@@ -225,4 +273,190 @@ func BenchmarkForwardRatio(b *testing.B) {
 			benchReportRatio(b, base, corral)
 		})
 	}
+}
+
+// ---- the reaper's sweep (issue 3) ----
+
+const benchStaleRecords = 1000
+
+// benchGonePID is above the largest PID Linux hands out (2^22): no
+// process has it, nor the PIDs just below it.
+const benchGonePID = 1 << 30
+
+// benchGoneOwner owns every stale record the benchmarks write.
+var benchGoneOwner = procIdentity{PID: benchGonePID, Start: 1}
+
+// benchStalePool holds, outside the runs directory, n records of trees
+// that are long gone: owners and leaders with PIDs no process has, cgroups
+// that do not exist. kind is containCgroup, containPgroup, or "mixed"
+// (half each). Each op hard-links them into the runs directory: a link
+// allocates no inode, so the setup neither dominates the run nor leaves
+// the file system full of freshly deleted inodes (which slows every file
+// creation for minutes on a journal-less ext4, see docs/PERFORMANCE.md).
+// The sweep then removes a name, not an inode: on ext4 that is at most
+// some 15 µs per record cheaper than removing the last link, a few
+// percent of the figure.
+type benchStalePool struct {
+	dir   string
+	names []string
+}
+
+func newBenchStalePool(b *testing.B, store *recordStore, kind string, n int) *benchStalePool {
+	b.Helper()
+	boot, err := bootID()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool := &benchStalePool{dir: filepath.Join(store.home, "pool-"+kind)}
+	if err := os.Mkdir(pool.dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	owner := benchGoneOwner
+	for i := range n {
+		k := kind
+		if kind == "mixed" {
+			k = []string{containCgroup, containPgroup}[i%2]
+		}
+		tree := newTreeID(owner, uint64(i+1))
+		rec := &record{
+			Version: recordVersion, Tree: tree, Containment: k, Owner: owner, Boot: boot,
+			UID: os.Getuid(), Name: "gone", Grace: time.Second, Created: time.Now().UTC(),
+		}
+		if k == containCgroup {
+			rec.Cgroup = treeCgroupPath(filepath.Join("/nonexistent", cgroupDirName), store.home, tree)
+		} else {
+			rec.Leader = procIdentity{PID: benchGonePID - 1 - i, Start: 1}
+		}
+		data, err := rec.encode()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(pool.dir, rec.fileName()), data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		pool.names = append(pool.names, rec.fileName())
+	}
+	return pool
+}
+
+// plant links every record of the pool into the runs directory.
+func (p *benchStalePool) plant(b *testing.B, store *recordStore) {
+	for _, name := range p.names {
+		if err := os.Link(filepath.Join(p.dir, name), filepath.Join(store.dir, name)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchBareSweep is the baseline: the least any sweep must do with the
+// same records, read, decode and delete each file.
+func benchBareSweep(b *testing.B, dir string) int {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r record
+		if err := json.Unmarshal(data, &r); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Remove(path); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+func benchReap(b *testing.B) int {
+	rep, err := Reap(context.Background(), ReapOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(rep.SetAside) != 0 {
+		b.Fatalf("%d records set aside, the first: %v", len(rep.SetAside), rep.SetAside[0])
+	}
+	// Count only our records: the sweep may also meet orphaned cgroups of
+	// other processes on the machine.
+	prefix := newTreeID(benchGoneOwner, 0)
+	prefix = prefix[:len(prefix)-1]
+	n := 0
+	for _, r := range rep.Reaped {
+		if strings.HasPrefix(r.Tree, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+var benchSweepKinds = []string{containCgroup, containPgroup, "mixed"}
+
+// BenchmarkReapSweep measures one Reap over 1000 records of dead trees
+// (target: under 1 s), per kind of record, and the bare baseline.
+func BenchmarkReapSweep(b *testing.B) {
+	b.Setenv(homeEnv, b.TempDir())
+	store, err := openRecordStore()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pools := map[string]*benchStalePool{}
+	for _, kind := range benchSweepKinds {
+		pools[kind] = newBenchStalePool(b, store, kind, benchStaleRecords)
+	}
+	sweep := func(b *testing.B, kind string, run func() int) {
+		p := pools[kind]
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			p.plant(b, store)
+			b.StartTimer()
+			if n := run(); n != benchStaleRecords {
+				b.Fatalf("swept %d records, want %d", n, benchStaleRecords)
+			}
+		}
+	}
+	b.Run("bare", func(b *testing.B) { sweep(b, "mixed", func() int { return benchBareSweep(b, store.dir) }) })
+	for _, kind := range benchSweepKinds {
+		b.Run(kind, func(b *testing.B) { sweep(b, kind, func() int { return benchReap(b) }) })
+	}
+}
+
+// BenchmarkReapSweepRatio alternates the bare sweep and Reap over 1000
+// mixed records and reports Reap/bare as "ratio".
+func BenchmarkReapSweepRatio(b *testing.B) {
+	b.Setenv(homeEnv, b.TempDir())
+	store, err := openRecordStore()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := newBenchStalePool(b, store, "mixed", benchStaleRecords)
+	b.ResetTimer()
+	var base, corral time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		p.plant(b, store)
+		b.StartTimer()
+		t0 := time.Now()
+		if n := benchBareSweep(b, store.dir); n != benchStaleRecords {
+			b.Fatalf("bare swept %d", n)
+		}
+		base += time.Since(t0)
+		b.StopTimer()
+		p.plant(b, store)
+		b.StartTimer()
+		t1 := time.Now()
+		if n := benchReap(b); n != benchStaleRecords {
+			b.Fatalf("Reap swept %d", n)
+		}
+		corral += time.Since(t1)
+	}
+	benchReportRatio(b, base, corral)
 }

@@ -1,0 +1,1081 @@
+//go:build linux
+
+package base
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestFault is the fault-injection suite of the supervision promise
+// (issue 3, item 5): real processes, no mocks, and figures at the end.
+//
+//	OwnerKilled     a supervisor is SIGKILLed while it starts or runs a tree
+//	                of five processes (escapers included); Reap must leave
+//	                no survivor.
+//	Forged          records point at live processes that are not ours;
+//	                none may be signalled.
+//	ConcurrentReapers  reapers in goroutines and in other processes race
+//	                over 200 stale trees; each is reaped exactly once.
+//	BadRunsDir      the runs directory is a file, unreadable, or full of
+//	                garbage; Reap fails clearly or sets garbage aside.
+//
+// The table of figures is logged, printed on stdout, and appended to the
+// file named by CORRAL_FAULT_REPORT when set. CORRAL_FAULT_ITERATIONS
+// overrides the 100 iterations of OwnerKilled (-short: 10).
+func TestFault(t *testing.T) {
+	if os.Getuid() != 0 {
+		faultRequire(t, "the fault suite runs processes as another user and needs root")
+	}
+	t.Setenv("GORACE", faultRaceEnv())
+	table := &faultTable{}
+	t.Cleanup(func() { table.publish(t) })
+
+	for _, c := range []string{containCgroup, containPgroup} {
+		t.Run("OwnerKilled/"+c, func(t *testing.T) { testFaultOwnerKilled(t, table, c) })
+	}
+	t.Run("Forged", func(t *testing.T) { testFaultForged(t, table) })
+	for _, c := range []string{containCgroup, containPgroup} {
+		t.Run("ConcurrentReapers/"+c, func(t *testing.T) { testFaultConcurrentReapers(t, table, c) })
+	}
+	t.Run("BadRunsDir", func(t *testing.T) { testFaultBadRunsDir(t, table) })
+}
+
+// faultRequire skips with reason, or fails under CI=true, where nothing
+// may be skipped.
+func faultRequire(t *testing.T, reason string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true and cannot run: %s", reason)
+	}
+	t.Skip(reason)
+}
+
+// faultSetup gives the test a deadline and a CORRAL_HOME of its own, and
+// returns the environment an owner helper needs for containment c.
+func faultSetup(t *testing.T, d time.Duration, c string) (context.Context, []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	faultHome(t)
+	switch c {
+	case containPgroup:
+		return ctx, []string{containmentEnv + "=" + containPgroup}
+	case containCgroup:
+		if got := DetectContainment(); got.Kind != containCgroup {
+			faultRequire(t, "no writable cgroup v2 here: "+got.Reason)
+		}
+		return ctx, []string{containmentEnv + "="}
+	}
+	return ctx, nil
+}
+
+// faultHome points CORRAL_HOME at a new temporary directory and returns it.
+func faultHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv(homeEnv, home)
+	if c := probeContainment(); c.Kind == containCgroup {
+		// The directory of this home's tree cgroups outlives the home; a
+		// later Reap of any home would remove it, this does it now.
+		t.Cleanup(func() { unix.Rmdir(filepath.Dir(treeCgroupPath(c.Where, home, "x"))) })
+	}
+	return home
+}
+
+func faultQuietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// ---- (a) the owner is killed -------------------------------------------
+
+func faultIterations(t *testing.T) int {
+	if v := os.Getenv("CORRAL_FAULT_ITERATIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("CORRAL_FAULT_ITERATIONS=%q: want a positive number", v)
+		}
+		return n
+	}
+	if testing.Short() {
+		return 10
+	}
+	return 100
+}
+
+// testFaultOwnerKilled SIGKILLs a fault-owner at a random moment, reaps,
+// and counts the processes of its tree still alive two seconds later.
+// Even iterations kill 0–30 ms after the owner was launched, which lands
+// before, during or after its Start (the phase is logged from what the
+// owner printed); odd ones 0–30 ms after it said "ready", when all five
+// processes run.
+func testFaultOwnerKilled(t *testing.T, table *faultTable, c string) {
+	ctx, ownerEnv := faultSetup(t, 150*time.Second, c)
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	t.Logf("seed %d", seed)
+	n := faultIterations(t)
+	var (
+		survived, reaped, signalled, leftovers int
+		phases                                 = map[string]int{}
+		failures                               []string
+	)
+	for i := range n {
+		if ctx.Err() != nil {
+			t.Fatalf("deadline reached after %d iterations", i)
+		}
+		marker := fmt.Sprintf("a-%s-%d-%d-%d", c, os.Getpid(), seed, i)
+		delay := time.Duration(rng.Int64N(int64(30*time.Millisecond) + 1))
+		launched := time.Now()
+		owner := startFaultHelper(t, "fault-owner", faultProcOpts{env: ownerEnv}, "tree", marker)
+		var said []string
+		if i%2 == 1 {
+			before, err := owner.await(ctx, "ready")
+			if err != nil {
+				owner.kill()
+				faultKillMarked(marker)
+				t.Fatalf("iteration %d: %v (%q)", i, err, before)
+			}
+			said = append(before, "ready")
+			time.Sleep(delay) // the fault's random moment, not a synchronisation
+		} else {
+			time.Sleep(delay - time.Since(launched))
+		}
+		owner.kill()
+		said = append(said, owner.tail...)
+		phase := faultPhase(said)
+		phases[phase]++
+
+		rep, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
+		if err != nil {
+			t.Errorf("iteration %d: Reap: %v", i, err)
+		}
+		if rep != nil {
+			reaped += len(rep.Reaped)
+			for _, r := range rep.Reaped {
+				signalled += r.Signalled
+			}
+			if len(rep.SetAside) > 0 {
+				t.Errorf("iteration %d: set aside %v", i, rep.SetAside)
+			}
+		}
+		if left := faultSurvivors(marker, 2*time.Second); len(left) > 0 {
+			survived += len(left)
+			var what []string
+			if rep != nil {
+				for _, r := range rep.Reaped {
+					what = append(what, fmt.Sprintf("%s signalled %d", r.Tree, r.Signalled))
+				}
+			}
+			failures = append(failures, fmt.Sprintf("iteration %d (killed %v %s; reaper: %s): %s",
+				i, delay, phase, orNone(what), strings.Join(left, "; ")))
+			faultKillMarked(marker)
+		}
+		leftovers += faultLeftovers(t, owner.pid())
+	}
+	for _, f := range failures {
+		t.Errorf("survivor: %s", f)
+	}
+	if leftovers > 0 {
+		t.Errorf("%d leftovers (record or cgroup) after reaping; see above", leftovers)
+	}
+	kills := fmt.Sprintf("killed %d× before Start, %d× while the tree started, %d× with the tree running",
+		phases["before Start"], phases["during start-up"], phases["after ready"])
+	t.Log(kills)
+	table.add(faultRow{
+		scenario: "(a) owner SIGKILLed during start-up or run, then Reap", containment: c, iterations: n,
+		bad: survived, badKind: "survivors",
+		note: fmt.Sprintf("%s; %d trees reaped, %d processes signalled by the reaper, %d leftovers", kills, reaped, signalled, leftovers),
+	})
+}
+
+// faultPhase names the moment an owner was killed, from what it printed.
+func faultPhase(said []string) string {
+	switch {
+	case slices.Contains(said, "ready"):
+		return "after ready"
+	case slices.Contains(said, "starting"):
+		return "during start-up"
+	}
+	return "before Start"
+}
+
+// faultLeftovers counts, reports and removes what an owner's death left
+// behind after Reap besides processes: records and cgroups named after
+// the owner. None is a survivor, but each is a leak.
+func faultLeftovers(t *testing.T, ownerPID int) int {
+	t.Helper()
+	n := 0
+	runs := filepath.Join(os.Getenv(homeEnv), "runs")
+	entries, _ := os.ReadDir(runs)
+	for _, e := range entries {
+		if e.Name() == ".lock" || e.Name() == setAsideDir {
+			continue
+		}
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			// A write cut short by the kill; Reap removes these once they
+			// are a minute old, so that it never races a live writer.
+			t.Logf("temporary record file left by owner %d (removed by a later Reap): %s", ownerPID, e.Name())
+			os.Remove(filepath.Join(runs, e.Name()))
+			continue
+		}
+		t.Logf("leftover in runs after Reap (owner %d): %s", ownerPID, e.Name())
+		os.Remove(filepath.Join(runs, e.Name()))
+		n++
+	}
+	if c := probeContainment(); c.Kind == containCgroup {
+		owned := func(dir string, match func(name string) bool) {
+			cgs, _ := os.ReadDir(dir)
+			for _, e := range cgs {
+				if match(e.Name()) {
+					t.Logf("leftover cgroup after Reap (owner %d): %s", ownerPID, filepath.Join(dir, e.Name()))
+					cgroupKill(filepath.Join(dir, e.Name()))
+					cgroupRemove(filepath.Join(dir, e.Name()))
+					n++
+				}
+			}
+		}
+		pid := strconv.Itoa(ownerPID)
+		owned(c.Where, func(name string) bool { return name == "probe."+pid })
+		owned(filepath.Dir(treeCgroupPath(c.Where, os.Getenv(homeEnv), "x")), func(name string) bool {
+			return strings.HasPrefix(name, pid+".")
+		})
+	}
+	return n
+}
+
+// ---- (b) forged and foreign records --------------------------------------
+
+// faultVictimProc is a live process that is not ours to signal.
+type faultVictimProc struct {
+	name    string
+	h       *faultProc
+	id      procIdentity
+	sigFile string
+}
+
+// hit reports whether the victim received a signal or died.
+func (v *faultVictimProc) hit() (bool, string) {
+	if b, err := os.ReadFile(v.sigFile); err == nil {
+		return true, "received " + strings.TrimSpace(string(b))
+	}
+	select {
+	case <-v.h.done:
+		return true, "died: " + v.h.cmd.ProcessState.String()
+	default:
+	}
+	return false, ""
+}
+
+type faultVictimOpts struct {
+	foreignUser bool
+	cgroup      string // a cgroup v2 directory to start it in
+}
+
+func startFaultVictim(t *testing.T, ctx context.Context, exe, scratch, name string, o faultVictimOpts) *faultVictimProc {
+	t.Helper()
+	attr := &syscall.SysProcAttr{Setpgid: true} // a group leader: a group kill would hit it
+	if o.foreignUser {
+		attr.Credential = faultNobody
+	}
+	if o.cgroup != "" {
+		fd, err := unix.Open(o.cgroup, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+		attr.UseCgroupFD, attr.CgroupFD = true, fd
+	}
+	sigFile := filepath.Join(scratch, "signal-"+strings.ReplaceAll(name, " ", "-"))
+	h := startFaultHelper(t, "fault-victim", faultProcOpts{exe: exe, attr: attr}, sigFile)
+	if _, err := h.await(ctx, "ready"); err != nil {
+		t.Fatalf("victim %s: %v", name, err)
+	}
+	id, err := identityOf(h.pid())
+	if err != nil {
+		t.Fatalf("victim %s: %v", name, err)
+	}
+	return &faultVictimProc{name: name, h: h, id: id, sigFile: sigFile}
+}
+
+// faultCgroup creates the cgroup v2 directory path and its parents up to
+// top, and at cleanup kills what runs in path and removes them again.
+func faultCgroup(t *testing.T, top, path string) string {
+	t.Helper()
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cgroupKill(path)
+		if err := cgroupRemove(path); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+		for p := filepath.Dir(path); strings.HasPrefix(p, top); p = filepath.Dir(p) {
+			unix.Rmdir(p) // only if empty: another tree may share a parent
+		}
+	})
+	return path
+}
+
+// faultForgery is one record the reaper must not act on.
+type faultForgery struct {
+	name   string
+	victim faultVictimOpts
+	// place is where the victim runs: "" (no cgroup of its own),
+	// "sibling" (a cgroup beside corral's directory), "outside-corral" (a
+	// cgroup shaped as a corral tree's, outside corral's directory), or
+	// "corral-live-owner" (in corral's directory, named after a live
+	// owner: this test).
+	place string
+	// write puts the record into the runs directory and returns its file
+	// name there.
+	write func(v *faultVictimProc, rec *record) string
+	// want is where the record must end: "reaped" (its record removed,
+	// nothing signalled), "setaside", "either", or "none" (no record).
+	want string
+}
+
+// testFaultForged writes records that point at live processes started by
+// the test but not ours to signal, runs Reap, and counts the victims that
+// received any signal or died. A real stale tree in the same directory
+// proves the reaper did act in that sweep.
+func testFaultForged(t *testing.T, table *faultTable) {
+	ctx, _ := faultSetup(t, 60*time.Second, "")
+	cgroups := DetectContainment()
+	exe, scratch := faultSharedExe(t)
+	store, err := openRecordStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := bootID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := faultDeadIdentity(t)
+	var seq uint64
+	base := func(v *faultVictimProc) *record {
+		seq++
+		return &record{
+			Version: recordVersion, Tree: newTreeID(dead, 1000+seq), Containment: containPgroup,
+			Leader: v.id, Owner: dead, Boot: boot, UID: os.Getuid(), Name: "victim",
+			Grace: faultGrace, Created: time.Now().UTC(),
+		}
+	}
+	put := func(rec *record) string {
+		if err := store.write(rec); err != nil {
+			t.Fatal(err)
+		}
+		return rec.fileName()
+	}
+	external := func(rec *record) *record { rec.External = true; return rec }
+	inCgroup := func(path string) func(v *faultVictimProc, rec *record) string {
+		return func(v *faultVictimProc, rec *record) string {
+			rec.Containment, rec.Cgroup, rec.Leader = containCgroup, path, procIdentity{}
+			return put(rec)
+		}
+	}
+	forgeries := []faultForgery{
+		{name: "foreign process, right pid+start, corral record", want: "reaped",
+			write: func(v *faultVictimProc, rec *record) string { return put(rec) }},
+		{name: "reused PID (leader start wrong), corral record", want: "reaped",
+			write: func(v *faultVictimProc, rec *record) string { rec.Leader.Start++; return put(rec) }},
+		{name: "reused PID (leader start wrong), WritePgidFile record", want: "reaped",
+			write: func(v *faultVictimProc, rec *record) string { rec.Leader.Start--; return put(external(rec)) }},
+		{name: "another boot, WritePgidFile record, right pid+start", want: "reaped",
+			write: func(v *faultVictimProc, rec *record) string { rec.Boot = "another-boot"; return put(external(rec)) }},
+		{name: "another user's process, corral record", want: "reaped", victim: faultVictimOpts{foreignUser: true},
+			write: func(v *faultVictimProc, rec *record) string { return put(rec) }},
+		{name: "another user's process, WritePgidFile record", want: "either", victim: faultVictimOpts{foreignUser: true},
+			write: func(v *faultVictimProc, rec *record) string { return put(external(rec)) }},
+		{name: "record naming another uid", want: "setaside",
+			write: func(v *faultVictimProc, rec *record) string { rec.UID = 65534; return put(external(rec)) }},
+		{name: "record file owned by another user", want: "setaside",
+			write: func(v *faultVictimProc, rec *record) string {
+				name := put(external(rec))
+				if err := os.Lchown(filepath.Join(store.dir, name), 65534, 65534); err != nil {
+					t.Fatal(err)
+				}
+				return name
+			}},
+		{name: "oversized record (>64 KiB)", want: "setaside",
+			write: func(v *faultVictimProc, rec *record) string {
+				b, _ := external(rec).encode()
+				b = append(b, bytes.Repeat([]byte(" "), maxRecordSize)...)
+				return faultWriteRaw(t, store.dir, rec.fileName(), b)
+			}},
+		{name: "symlinked record", want: "setaside",
+			write: func(v *faultVictimProc, rec *record) string {
+				b, _ := external(rec).encode()
+				target := filepath.Join(t.TempDir(), "real.json")
+				if err := os.WriteFile(target, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(target, filepath.Join(store.dir, rec.fileName())); err != nil {
+					t.Fatal(err)
+				}
+				return rec.fileName()
+			}},
+		{name: "malformed record", want: "setaside",
+			write: func(v *faultVictimProc, rec *record) string {
+				b, _ := external(rec).encode()
+				return faultWriteRaw(t, store.dir, rec.fileName(), b[:len(b)/2])
+			}},
+		{name: "file name does not match content", want: "setaside",
+			write: func(v *faultVictimProc, rec *record) string {
+				b, _ := external(rec).encode()
+				return faultWriteRaw(t, store.dir, "4194000.json", b)
+			}},
+		{name: "not a cgroup: dir with a fake cgroup.procs", want: "setaside",
+			write: func(v *faultVictimProc, rec *record) string {
+				dir := treeCgroupPath(filepath.Join(t.TempDir(), cgroupDirName), store.home, rec.Tree)
+				os.MkdirAll(dir, 0o755)
+				os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(v.id.PID)+"\n"), 0o644)
+				os.WriteFile(filepath.Join(dir, "cgroup.events"), []byte("populated 1\nfrozen 0\n"), 0o644)
+				os.WriteFile(filepath.Join(dir, "cgroup.kill"), nil, 0o644)
+				return inCgroup(dir)(v, rec)
+			}},
+	}
+	if cgroups.Kind == containCgroup {
+		forgeries = append(forgeries,
+			faultForgery{name: "another boot, cgroup record", want: "reaped", place: "outside-corral",
+				write: func(v *faultVictimProc, rec *record) string {
+					rec.Boot = "another-boot"
+					return inCgroup(faultCgroupOf(t, v))(v, rec)
+				}},
+			faultForgery{name: "cgroup outside corral's: a sibling cgroup", want: "setaside", place: "sibling",
+				write: func(v *faultVictimProc, rec *record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
+			faultForgery{name: "cgroup outside corral's, path shaped as corral's", want: "either", place: "outside-corral",
+				write: func(v *faultVictimProc, rec *record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
+			faultForgery{name: "unrecorded cgroup in corral's directory, owner alive", want: "none", place: "corral-live-owner",
+				write: func(v *faultVictimProc, rec *record) string { return "" }},
+		)
+	} else {
+		t.Logf("no writable cgroup v2 (%s): cgroup forgeries skipped", cgroups.Reason)
+	}
+
+	self, err := selfIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	siblings := filepath.Join(cgroup2Mount(), fmt.Sprintf("corral-fault-%d", os.Getpid()))
+	type planted struct {
+		f    faultForgery
+		v    *faultVictimProc
+		file string
+	}
+	var all []planted
+	for i, f := range forgeries {
+		o := f.victim
+		seq++
+		tree := newTreeID(dead, 1000+seq)
+		switch f.place {
+		case "sibling":
+			top := fmt.Sprintf("%s-%d", siblings, i)
+			o.cgroup = faultCgroup(t, top, top)
+		case "outside-corral":
+			top := fmt.Sprintf("%s-%d", siblings, i)
+			o.cgroup = faultCgroup(t, top, treeCgroupPath(filepath.Join(top, cgroupDirName), store.home, tree))
+		case "corral-live-owner":
+			tree = newTreeID(self, 1000+seq)
+			path := treeCgroupPath(cgroups.Where, store.home, tree)
+			o.cgroup = faultCgroup(t, filepath.Dir(path), path)
+		}
+		v := startFaultVictim(t, ctx, exe, scratch, fmt.Sprintf("v%02d", i), o)
+		rec := base(v)
+		rec.Tree = tree
+		all = append(all, planted{f: f, v: v, file: f.write(v, rec)})
+	}
+	control := startFaultHelper(t, "fault-owner", faultProcOpts{}, "many", "b-control-"+strconv.Itoa(os.Getpid()), "1")
+	if _, err := control.await(ctx, "ready"); err != nil {
+		t.Fatal(err)
+	}
+	control.kill()
+
+	rep, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
+	if err != nil {
+		t.Errorf("Reap: %v", err)
+	}
+	if rep == nil {
+		rep = &ReapReport{}
+	}
+	asideFiles := map[string]string{}
+	for _, s := range rep.SetAside {
+		asideFiles[s.File] = s.Reason
+	}
+	controlLeft := faultSurvivors("b-control-"+strconv.Itoa(os.Getpid()), 2*time.Second)
+	if len(controlLeft) > 0 {
+		t.Errorf("the control tree survived the same sweep: %v", controlLeft)
+		faultKillMarked("b-control-" + strconv.Itoa(os.Getpid()))
+	}
+
+	// A signal takes a moment to show (the victim writes its file and
+	// exits): look for a while before calling a victim untouched.
+	deadline := time.Now().Add(300 * time.Millisecond)
+	hit := map[int]string{}
+	for time.Now().Before(deadline) {
+		for i, p := range all {
+			if _, done := hit[i]; !done {
+				if ok, how := p.v.hit(); ok {
+					hit[i] = how
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, p := range all {
+		if how, ok := hit[i]; ok {
+			t.Errorf("%s: victim pid %d was hit: %s", p.f.name, p.v.id.PID, how)
+		}
+		_, aside := asideFiles[p.file]
+		switch p.f.want {
+		case "setaside":
+			if !aside || !pathExists(filepath.Join(store.dir, setAsideDir, p.file)) {
+				t.Errorf("%s: %s not set aside (report: %v)", p.f.name, p.file, rep.SetAside)
+			}
+		case "reaped":
+			if aside {
+				t.Errorf("%s: %s set aside (%s), want it dropped as dead", p.f.name, p.file, asideFiles[p.file])
+			}
+		}
+		if p.file != "" && pathExists(filepath.Join(store.dir, p.file)) {
+			t.Errorf("%s: record %s still in runs after Reap", p.f.name, p.file)
+		}
+	}
+	for _, r := range rep.Reaped {
+		if r.Signalled != 0 && r.Name != "sleep" { // only the control tree runs sleep
+			t.Errorf("tree %s: reaper says it signalled %d processes", r.Tree, r.Signalled)
+		}
+	}
+	var names []string
+	for i, p := range all {
+		if how, ok := hit[i]; ok {
+			names = append(names, p.f.name+" ("+how+")")
+		}
+	}
+	table.add(faultRow{
+		scenario: "(b) forged/foreign records → live victims", containment: "both", iterations: len(all),
+		bad: len(hit), badKind: "signalled",
+		note: fmt.Sprintf("%d set aside, control tree reaped: %v; hit: %s", len(rep.SetAside), len(controlLeft) == 0, orNone(names)),
+	})
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+// faultCgroupOf returns the cgroup v2 directory of the victim.
+func faultCgroupOf(t *testing.T, v *faultVictimProc) string {
+	t.Helper()
+	rel, err := ownCgroup(strconv.Itoa(v.id.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(cgroup2Mount(), rel)
+}
+
+// faultDeadIdentity is the identity of a process that has exited.
+func faultDeadIdentity(t *testing.T) procIdentity {
+	t.Helper()
+	h := startFaultHelper(t, "fault-sleeper", faultProcOpts{})
+	id, err := identityOf(h.pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.kill()
+	if id.isAlive() {
+		t.Fatalf("%v still alive after SIGKILL and wait", id)
+	}
+	return id
+}
+
+func faultWriteRaw(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// ---- (c) concurrent reapers ----------------------------------------------
+
+const (
+	faultStaleTrees       = 200
+	faultGoroutineReapers = 8
+	faultProcessReapers   = 2
+)
+
+// testFaultConcurrentReapers orphans 200 trees, then releases reapers in
+// goroutines and in other processes at once. The file lock must make each
+// tree reaped exactly once, by exactly one of them.
+func testFaultConcurrentReapers(t *testing.T, table *faultTable, c string) {
+	ctx, ownerEnv := faultSetup(t, 90*time.Second, c)
+	marker := fmt.Sprintf("c-%s-%d", c, os.Getpid())
+	owner := startFaultHelper(t, "fault-owner", faultProcOpts{env: ownerEnv}, "many", marker, strconv.Itoa(faultStaleTrees))
+	t.Cleanup(func() { faultKillMarked(marker) })
+	if before, err := owner.await(ctx, "ready"); err != nil {
+		t.Fatalf("owner: %v %q", err, before)
+	}
+	recorded := faultRecordedTrees(t)
+	if len(recorded) != faultStaleTrees {
+		t.Fatalf("%d records on disk, want %d", len(recorded), faultStaleTrees)
+	}
+	if live := len(faultMarked(marker)); live != faultStaleTrees {
+		t.Fatalf("%d marked processes, want %d", live, faultStaleTrees)
+	}
+	owner.kill()
+
+	release := make(chan struct{})
+	type result struct {
+		who    string
+		reaped []string
+		aside  int
+		err    error
+	}
+	results := make(chan result, faultGoroutineReapers+faultProcessReapers)
+	var procs []*faultProc
+	var gos []*os.File
+	for range faultProcessReapers {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := startFaultHelper(t, "fault-reaper", faultProcOpts{stdin: r}, "wait")
+		r.Close()
+		t.Cleanup(func() { w.Close() })
+		if _, err := h.await(ctx, "ready"); err != nil {
+			t.Fatal(err)
+		}
+		procs, gos = append(procs, h), append(gos, w)
+	}
+	var wg sync.WaitGroup
+	for i := range faultGoroutineReapers {
+		wg.Go(func() {
+			<-release
+			rep, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
+			res := result{who: fmt.Sprintf("goroutine %d", i), err: err}
+			if rep != nil {
+				for _, r := range rep.Reaped {
+					res.reaped = append(res.reaped, r.Tree)
+				}
+				res.aside = len(rep.SetAside)
+			}
+			results <- res
+		})
+	}
+	start := time.Now()
+	close(release)
+	for _, w := range gos {
+		w.Write([]byte("go\n"))
+	}
+	for _, h := range procs {
+		out, code, err := h.reaperResult(ctx)
+		res := result{who: fmt.Sprintf("process %d", h.pid()), reaped: out.Reaped, aside: out.SetAside, err: err}
+		if err == nil && code != 0 {
+			res.err = fmt.Errorf("exit code %d: %s", code, out.Err)
+		}
+		results <- res
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(results)
+
+	seen := map[string][]string{}
+	total, errs := 0, 0
+	for res := range results {
+		if res.err != nil {
+			errs++
+			t.Errorf("%s: %v", res.who, res.err)
+		}
+		if res.aside != 0 {
+			t.Errorf("%s set aside %d records", res.who, res.aside)
+		}
+		total += len(res.reaped)
+		for _, id := range res.reaped {
+			seen[id] = append(seen[id], res.who)
+		}
+		if len(res.reaped) > 0 {
+			t.Logf("%s reaped %d trees", res.who, len(res.reaped))
+		}
+	}
+	dups := 0
+	for id, who := range seen {
+		if len(who) != 1 {
+			dups++
+			t.Errorf("tree %s reaped %d times (%v)", id, len(who), who)
+		}
+		if !recorded[id] {
+			t.Errorf("tree %s reaped but never recorded", id)
+		}
+	}
+	missing := 0
+	for id := range recorded {
+		if len(seen[id]) == 0 {
+			missing++
+		}
+	}
+	if total != faultStaleTrees || missing != 0 {
+		t.Errorf("%d Reaped entries over all reapers, %d trees never reaped; want %d and 0", total, missing, faultStaleTrees)
+	}
+	left := faultSurvivors(marker, 2*time.Second)
+	if len(left) > 0 {
+		t.Errorf("%d survivors: %v", len(left), left)
+	}
+	summary := fmt.Sprintf("%d entries, %d distinct, %d duplicates, %d errors in %v", total, len(seen), dups, errs, elapsed.Round(time.Millisecond))
+	t.Log(summary)
+	table.add(faultRow{
+		scenario:    fmt.Sprintf("(c) %d goroutine + %d process reapers, %d stale trees", faultGoroutineReapers, faultProcessReapers, faultStaleTrees),
+		containment: c, iterations: faultStaleTrees, bad: len(left), badKind: "survivors", note: summary,
+	})
+}
+
+// faultRecordedTrees reads the tree ids of the records in the runs dir.
+func faultRecordedTrees(t *testing.T) map[string]bool {
+	t.Helper()
+	store, err := openRecordStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := store.names()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, n := range names {
+		rec, err := store.read(n)
+		if err != nil {
+			t.Fatalf("record %s: %v", n, err)
+		}
+		out[rec.Tree] = true
+	}
+	return out
+}
+
+// ---- (d) a broken runs directory -----------------------------------------
+
+// faultOutcome is what one broken-directory case led to.
+type faultOutcome struct {
+	name string
+	ok   bool
+	what string
+}
+
+// testFaultBadRunsDir breaks the runs directory in every way we can think
+// of and checks that Reap fails with an error naming the directory, or
+// sets the garbage aside, and never panics or hangs.
+func testFaultBadRunsDir(t *testing.T, table *faultTable) {
+	ctx, _ := faultSetup(t, 60*time.Second, "")
+	exe, _ := faultSharedExe(t)
+	var outcomes []faultOutcome
+	add := func(name string, ok bool, format string, args ...any) {
+		what := fmt.Sprintf(format, args...)
+		outcomes = append(outcomes, faultOutcome{name, ok, what})
+		if !ok {
+			t.Errorf("%s: %s", name, what)
+		} else {
+			t.Logf("%s: %s", name, what)
+		}
+	}
+	inProcess := func(name string, breakIt func(home string)) {
+		home := faultHome(t)
+		breakIt(home)
+		rep, err := faultReapNoPanic(ctx)
+		runs := filepath.Join(home, "runs")
+		ok := err != nil && rep == nil && strings.Contains(err.Error(), runs)
+		add(name, ok, "Reap: %v", err)
+	}
+	inProcess("runs is a regular file", func(home string) {
+		os.WriteFile(filepath.Join(home, "runs"), []byte("not a dir"), 0o600)
+	})
+	inProcess("runs is a symlink to a directory", func(home string) {
+		os.Symlink(t.TempDir(), filepath.Join(home, "runs"))
+	})
+	inProcess("runs is a FIFO", func(home string) {
+		unix.Mkfifo(filepath.Join(home, "runs"), 0o600)
+	})
+
+	// Unreadable: root reads any mode, so the reaper runs as another user
+	// against directories it may not read.
+	asNobody := func(name, home string, wantRepair bool) {
+		h := startFaultHelper(t, "fault-reaper", faultProcOpts{exe: exe, attr: &syscall.SysProcAttr{Credential: faultNobody},
+			env: []string{homeEnv + "=" + home}})
+		out, code, err := h.reaperResult(ctx)
+		switch {
+		case err != nil:
+			add(name, false, "reaper: %v", err)
+		case wantRepair:
+			add(name, code == 0, "exit %d, %q (repaired: the directory is the reaper's own)", code, out.Err)
+		default:
+			add(name, code == 1 && strings.Contains(out.Err, home), "exit %d, %q", code, out.Err)
+		}
+	}
+	private := func() string { // root-owned, 0700, in a world-searchable dir
+		dir, err := os.MkdirTemp("", "corral-fault-private-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		os.Chmod(dir, 0o700)
+		return dir
+	}
+	nobodyOwned := func(dir string, mode os.FileMode) {
+		if err := os.Chown(dir, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(dir, mode)
+	}
+	{
+		root := private()
+		home := filepath.Join(root, "home")
+		os.MkdirAll(filepath.Join(home, "runs"), 0o700)
+		asNobody("CORRAL_HOME inside a dir the reaper cannot search (EACCES)", home, false)
+	}
+	{
+		home := private()
+		os.Mkdir(filepath.Join(home, "runs"), 0o700)
+		asNobody("CORRAL_HOME owned by root, 0700", home, false)
+	}
+	{
+		home := private()
+		os.Mkdir(filepath.Join(home, "runs"), 0o700)
+		nobodyOwned(home, 0o700)
+		asNobody("runs owned by root, 0700", home, false)
+	}
+	{
+		home := private()
+		runs := filepath.Join(home, "runs")
+		os.Mkdir(runs, 0o700)
+		nobodyOwned(home, 0o700)
+		nobodyOwned(runs, 0)
+		asNobody("runs is the reaper's own but mode 0000", home, true)
+	}
+
+	garbageOK, garbageNote := faultGarbage(t, ctx)
+	add("runs full of garbage", garbageOK, "%s", garbageNote)
+	asideOK, asideNote := faultSetAsideIsAFile(t, ctx)
+	add("runs/.setaside is a regular file", asideOK, "%s", asideNote)
+
+	failed := 0
+	for _, o := range outcomes {
+		if !o.ok {
+			failed++
+		}
+	}
+	table.add(faultRow{
+		scenario: "(d) runs dir a file, unreadable, or full of garbage", containment: "-", iterations: len(outcomes),
+		bad: failed, badKind: "unclear/panic",
+		note: fmt.Sprintf("%d cases: %d clear errors or warnings, garbage set aside", len(outcomes), len(outcomes)-failed),
+	})
+}
+
+// faultReapNoPanic runs Reap and turns a panic into an error, so that the
+// case shows in the table instead of ending the run.
+func faultReapNoPanic(ctx context.Context) (rep *ReapReport, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, fmt.Errorf("PANIC: %v", p)
+		}
+	}()
+	return Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
+}
+
+// faultGarbage fills the runs directory with garbage around one real stale
+// tree and checks that the tree is reaped and every piece of garbage is
+// set aside, reported, and warned about.
+func faultGarbage(t *testing.T, ctx context.Context) (bool, string) {
+	home := faultHome(t)
+	marker := "d-garbage-" + strconv.Itoa(os.Getpid())
+	owner := startFaultHelper(t, "fault-owner", faultProcOpts{}, "many", marker, "1")
+	t.Cleanup(func() { faultKillMarked(marker) })
+	if _, err := owner.await(ctx, "ready"); err != nil {
+		t.Fatal(err)
+	}
+	owner.kill()
+	runs := filepath.Join(home, "runs")
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	garbage := map[string]func(path string) error{
+		"empty.json":       func(p string) error { return os.WriteFile(p, nil, 0o600) },
+		"random.json":      func(p string) error { return os.WriteFile(p, random(4096), 0o600) },
+		"random.bin":       func(p string) error { return os.WriteFile(p, random(100), 0o600) },
+		"README":           func(p string) error { return os.WriteFile(p, []byte("hello\n"), 0o600) },
+		"array.json":       func(p string) error { return os.WriteFile(p, []byte(`[1,2,3]`), 0o600) },
+		"null.json":        func(p string) error { return os.WriteFile(p, []byte(`null`), 0o600) },
+		"string.json":      func(p string) error { return os.WriteFile(p, []byte(`"record"`), 0o600) },
+		"wrong-types.json": func(p string) error { return os.WriteFile(p, []byte(`{"version":"1","tree":7,"leader":[]}`), 0o600) },
+		"partial.json":     func(p string) error { return os.WriteFile(p, []byte(`{"version":1,"tree":"1.2.3"}`), 0o600) },
+		"huge-number.json": func(p string) error { return os.WriteFile(p, []byte(`{"version":1e999}`), 0o600) },
+		"deep.json":        func(p string) error { return os.WriteFile(p, bytes.Repeat([]byte("["), 20000), 0o600) },
+		"huge.json":        func(p string) error { return os.WriteFile(p, random(1<<20), 0o600) },
+		"sparse-1GiB.json": func(p string) error { return faultSparse(p, 1<<30) },
+		"dir.json":         func(p string) error { return os.Mkdir(p, 0o700) },
+		"plain-dir":        func(p string) error { return os.Mkdir(p, 0o700) },
+		"fifo.json":        func(p string) error { return unix.Mkfifo(p, 0o600) },
+		"dev-zero.json":    func(p string) error { return os.Symlink("/dev/zero", p) },
+		"dangling.json":    func(p string) error { return os.Symlink("/nonexistent/x.json", p) },
+		"loop.json":        func(p string) error { return os.Symlink(p, p) },
+		"cg-1.2.3.json": func(p string) error {
+			return os.WriteFile(p, []byte(`{"version":1,"tree":"1.2.3","containment":"cgroup","cgroup":"/"}`), 0o600)
+		},
+		"utf8-\xff\xfe.json": func(p string) error { return os.WriteFile(p, random(10), 0o600) },
+	}
+	for i := range 200 { // volume: many bad files must not slow or stop the sweep
+		garbage[fmt.Sprintf("bulk-%03d.json", i)] = func(p string) error { return os.WriteFile(p, random(rng.IntN(300)), 0o600) }
+	}
+	for name, create := range garbage {
+		if err := create(filepath.Join(runs, name)); err != nil {
+			t.Fatalf("garbage %s: %v", name, err)
+		}
+	}
+	var logs bytes.Buffer
+	start := time.Now()
+	rep, err := func() (rep *ReapReport, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("PANIC: %v", p)
+			}
+		}()
+		return Reap(ctx, ReapOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	}()
+	elapsed := time.Since(start)
+	if err != nil {
+		return false, fmt.Sprintf("Reap: %v", err)
+	}
+	var problems []string
+	aside := map[string]bool{}
+	for _, s := range rep.SetAside {
+		aside[s.File] = true
+	}
+	for name := range garbage {
+		if !aside[name] {
+			problems = append(problems, name+" not reported")
+		}
+		if pathExists(filepath.Join(runs, name)) {
+			problems = append(problems, name+" still in runs")
+		}
+	}
+	warnings := strings.Count(logs.String(), "level=WARN")
+	if warnings < len(garbage) {
+		problems = append(problems, fmt.Sprintf("%d warnings for %d bad entries", warnings, len(garbage)))
+	}
+	if len(rep.Reaped) != 1 {
+		problems = append(problems, fmt.Sprintf("%d trees reaped, want the one real tree", len(rep.Reaped)))
+	}
+	if left := faultSurvivors(marker, 2*time.Second); len(left) > 0 {
+		problems = append(problems, fmt.Sprintf("survivors: %v", left))
+	}
+	slices.Sort(problems)
+	if len(problems) > 0 {
+		return false, strings.Join(problems, "; ")
+	}
+	return true, fmt.Sprintf("%d entries set aside with %d warnings, the real tree reaped, in %v", len(rep.SetAside), warnings, elapsed.Round(time.Millisecond))
+}
+
+func faultSparse(path string, size int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Truncate(size), f.Close())
+}
+
+// faultSetAsideIsAFile blocks the set-aside directory with a file: the
+// garbage cannot be moved, which must be a warning, not a failed sweep.
+func faultSetAsideIsAFile(t *testing.T, ctx context.Context) (bool, string) {
+	faultHome(t)
+	store, err := openRecordStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(store.dir, setAsideDir), []byte("in the way"), 0o600)
+	os.WriteFile(filepath.Join(store.dir, "bad.json"), []byte("{"), 0o600)
+	var logs bytes.Buffer
+	rep, err := Reap(ctx, ReapOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	switch {
+	case err != nil:
+		return false, fmt.Sprintf("Reap: %v", err)
+	case !strings.Contains(logs.String(), "cannot set record aside"):
+		return false, "no warning that the record could not be set aside: " + logs.String()
+	}
+	stillThere := pathExists(filepath.Join(store.dir, "bad.json"))
+	return true, fmt.Sprintf("warned, sweep went on; record left in place: %v; reported as set aside: %d", stillThere, len(rep.SetAside))
+}
+
+// ---- the table -------------------------------------------------------------
+
+type faultRow struct {
+	scenario, containment string
+	iterations            int
+	bad                   int
+	badKind               string
+	note                  string
+}
+
+type faultTable struct {
+	mu   sync.Mutex
+	rows []faultRow
+}
+
+func (ft *faultTable) add(r faultRow) {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	ft.rows = append(ft.rows, r)
+}
+
+func (ft *faultTable) render() string {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "corral fault-injection suite, %s, pid %d\n", time.Now().UTC().Format(time.RFC3339), os.Getpid())
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tcontainment\titerations\tsurvivors/foreign signalled\tresult\tnotes")
+	for _, r := range ft.rows {
+		result := "PASS"
+		if r.bad != 0 {
+			result = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d %s\t%s\t%s\n", r.scenario, r.containment, r.iterations, r.bad, r.badKind, result, r.note)
+	}
+	tw.Flush()
+	return b.String()
+}
+
+// publish logs the table, prints it on stdout and appends it to
+// $CORRAL_FAULT_REPORT.
+func (ft *faultTable) publish(t *testing.T) {
+	s := ft.render()
+	t.Log("\n" + s)
+	fmt.Fprint(os.Stdout, "\n"+s)
+	if path := os.Getenv("CORRAL_FAULT_REPORT"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err == nil {
+			_, err = f.WriteString(s + "\n")
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			t.Errorf("write fault report: %v", err)
+		}
+	}
+}
