@@ -136,13 +136,10 @@ func newCgroupTree(path string) *cgroupTree {
 // reaper may remove an empty home directory at any moment, so a create
 // that loses that race makes it again.
 func (t *cgroupTree) create() error {
-	var err error
-	for range 3 {
-		if err = os.Mkdir(filepath.Dir(t.path), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			break
-		}
-		if err = os.Mkdir(t.path, 0o755); !errors.Is(err, fs.ErrNotExist) {
-			break
+	err := os.Mkdir(t.path, 0o755)
+	for i := 0; errors.Is(err, fs.ErrNotExist) && i < 3; i++ {
+		if err = os.Mkdir(filepath.Dir(t.path), 0o755); err == nil || errors.Is(err, fs.ErrExist) {
+			err = os.Mkdir(t.path, 0o755)
 		}
 	}
 	if err != nil {
@@ -281,10 +278,11 @@ func cgroupEmpty(path string) (bool, error) {
 // cgroups inside its own). The kernel may report a cgroup busy for a
 // moment after its last process exited, so EBUSY is retried briefly.
 func cgroupRemove(path string) error {
-	entries, err := os.ReadDir(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	err := unix.Rmdir(path)
+	if err == nil || errors.Is(err, unix.ENOENT) {
 		return nil
 	}
+	entries, _ := os.ReadDir(path)
 	for _, e := range entries {
 		if e.IsDir() {
 			if err := cgroupRemove(filepath.Join(path, e.Name())); err != nil {
@@ -298,7 +296,7 @@ func cgroupRemove(path string) error {
 		switch {
 		case err == nil || errors.Is(err, unix.ENOENT):
 			return nil
-		case !errors.Is(err, unix.EBUSY) || i == 50:
+		case !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.ENOTEMPTY) || i == 50:
 			return fmt.Errorf("remove cgroup %s: %w", path, err)
 		}
 		time.Sleep(delay)

@@ -3,6 +3,7 @@ package base
 import (
 	"fmt"
 	"os"
+	"sync"
 )
 
 // procIdentity names one process across PID reuse: a PID is recycled, the
@@ -25,8 +26,9 @@ func identityOf(pid int) (procIdentity, error) {
 	return procIdentity{PID: pid, Start: start}, nil
 }
 
-// selfIdentity is the identity of the calling process.
-func selfIdentity() (procIdentity, error) { return identityOf(os.Getpid()) }
+// selfIdentity is the identity of the calling process, read once: it
+// cannot change while the process lives.
+var selfIdentity = sync.OnceValues(func() (procIdentity, error) { return identityOf(os.Getpid()) })
 
 // isAlive reports whether the process named by id still runs: its PID
 // exists and has the same start time. A zombie counts as gone.
