@@ -151,7 +151,39 @@ func (t *cgroupTree) create() error {
 		return fmt.Errorf("open cgroup: %w", err)
 	}
 	t.fd = fd
+	markTreeCgroup(t.path)
 	return nil
+}
+
+// treeXattr marks a cgroup as a corral tree's, its value the tree id: a
+// record naming a cgroup without the mark is not trusted. cgroup2 supports
+// user xattrs since Linux 5.7.
+const treeXattr = "user.corral.tree"
+
+// markTreeCgroup sets treeXattr on a tree cgroup. Without kernel support
+// the mark is missing, and isTreeCgroup falls back to its location.
+func markTreeCgroup(path string) {
+	unix.Setxattr(path, treeXattr, []byte(filepath.Base(path)), 0)
+}
+
+// isTreeCgroup reports whether path is the cgroup corral created for tree
+// id: a cgroup2 directory of the calling user carrying the tree's mark, or,
+// on a kernel without cgroup xattrs, one inside this process's own
+// corral cgroup directory.
+func isTreeCgroup(path, id string) bool {
+	if !isCgroup2Dir(path) {
+		return false
+	}
+	buf := make([]byte, 64)
+	n, err := unix.Getxattr(path, treeXattr, buf)
+	switch {
+	case err == nil:
+		return string(buf[:n]) == id
+	case errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOTSUP):
+		where := probeContainment().Where
+		return where != "" && strings.HasPrefix(path, where+"/")
+	}
+	return false
 }
 
 func (t *cgroupTree) kind() string       { return containCgroup }

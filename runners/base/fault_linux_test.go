@@ -1016,11 +1016,18 @@ func faultSetAsideIsAFile(t *testing.T, ctx context.Context) (bool, string) {
 	switch {
 	case err != nil:
 		return false, fmt.Sprintf("Reap: %v", err)
-	case !strings.Contains(logs.String(), "cannot set record aside"):
-		return false, "no warning that the record could not be set aside: " + logs.String()
+	case !strings.Contains(logs.String(), "record set aside"):
+		return false, "no warning about the bad record: " + logs.String()
+	case pathExists(filepath.Join(store.dir, "bad.json")) || !pathExists(filepath.Join(store.dir, setAsideDir+"-bad.json")):
+		return false, "the bad record was not hidden in place when .setaside was unusable"
+	case len(rep.SetAside) != 1:
+		return false, fmt.Sprintf("reported as set aside: %d, want 1", len(rep.SetAside))
 	}
-	stillThere := pathExists(filepath.Join(store.dir, "bad.json"))
-	return true, fmt.Sprintf("warned, sweep went on; record left in place: %v; reported as set aside: %d", stillThere, len(rep.SetAside))
+	logs.Reset()
+	if _, err := Reap(ctx, ReapOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))}); err != nil || strings.Contains(logs.String(), "bad.json") {
+		return false, fmt.Sprintf("second Reap read the hidden record again: %v %s", err, logs.String())
+	}
+	return true, "warned, hidden in place as .setaside-bad.json, not read again"
 }
 
 // ---- the table -------------------------------------------------------------

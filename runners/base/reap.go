@@ -200,8 +200,8 @@ func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
 			r.forget(rec, 0)
 			return
 		}
-		if !isCgroup2Dir(rec.Cgroup) {
-			r.setAside(rec.fileName(), "names "+rec.Cgroup+", which is not a cgroup of ours")
+		if !isTreeCgroup(rec.Cgroup, rec.Tree) {
+			r.setAside(rec.fileName(), "names "+rec.Cgroup+", which is not a corral cgroup of this tree")
 			return
 		}
 		t = cgroupTarget{path: rec.Cgroup}

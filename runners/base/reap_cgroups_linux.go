@@ -32,7 +32,7 @@ func (r *reaper) sweepCgroups(ctx context.Context) {
 		}
 		path := filepath.Join(root, e.Name())
 		owner, ok := ownerFromTreeID(e.Name())
-		if !ok || owner.isAlive() || !isCgroup2Dir(path) || pathExists(filepath.Join(r.store.dir, "cg-"+e.Name()+".json")) {
+		if !ok || owner.isAlive() || !isTreeCgroup(path, e.Name()) || pathExists(filepath.Join(r.store.dir, "cg-"+e.Name()+".json")) {
 			continue
 		}
 		t := cgroupTarget{path: path}

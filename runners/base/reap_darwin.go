@@ -15,6 +15,7 @@ func indexTreeEnv() *treeEnvIndex { return &treeEnvIndex{} }
 type groupAndStart struct {
 	pgid  int
 	start uint64
+	uid   int
 }
 
 func processGroupAndStart(pid int) (groupAndStart, error) {
@@ -26,7 +27,7 @@ func processGroupAndStart(pid int) (groupAndStart, error) {
 		return groupAndStart{}, errNoProcess
 	}
 	tv := kp.Proc.P_starttime
-	return groupAndStart{pgid: int(kp.Eproc.Pgid), start: uint64(tv.Sec)*1_000_000 + uint64(tv.Usec)}, nil
+	return groupAndStart{pgid: int(kp.Eproc.Pgid), start: uint64(tv.Sec)*1_000_000 + uint64(tv.Usec), uid: int(kp.Eproc.Ucred.Uid)}, nil
 }
 
 // sweepCgroups has nothing to sweep on darwin.

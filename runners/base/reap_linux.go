@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"syscall"
 )
 
 // treeEnvIndex maps tree ids to the live processes carrying them, from one
@@ -31,6 +32,7 @@ func indexTreeEnv() *treeEnvIndex {
 type groupAndStart struct {
 	pgid  int
 	start uint64
+	uid   int
 }
 
 func processGroupAndStart(pid int) (groupAndStart, error) {
@@ -41,5 +43,10 @@ func processGroupAndStart(pid int) (groupAndStart, error) {
 	if st.State == 'Z' || st.State == 'X' {
 		return groupAndStart{}, errNoProcess
 	}
-	return groupAndStart{pgid: st.PGID, start: st.StartTime}, nil
+	// /proc/PID belongs to the process's effective user.
+	fi, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	if err != nil {
+		return groupAndStart{}, err
+	}
+	return groupAndStart{pgid: st.PGID, start: st.StartTime, uid: int(fi.Sys().(*syscall.Stat_t).Uid)}, nil
 }

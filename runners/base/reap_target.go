@@ -31,10 +31,12 @@ func (t cgroupTarget) release() error    { return cgroupRemove(t.path) }
 // value, wherever they went. For a WritePgidFile record, they are the
 // processes of the leader's group, and only while the leader itself still
 // runs with the recorded start time: without it, the group id could have
-// been recycled, and nothing proves the group is ours.
+// been recycled, and nothing proves the group is ours. Either way a member
+// must run as the record's user.
 type pgroupTarget struct {
 	rec   *record
 	known []int // CORRAL_TREE carriers found by the pass's scan
+	fresh bool  // known is stale: the next members() scans every process
 }
 
 func newPgroupTarget(rec *record, env *treeEnvIndex) *pgroupTarget {
@@ -46,22 +48,33 @@ func newPgroupTarget(rec *record, env *treeEnvIndex) *pgroupTarget {
 }
 
 func (t *pgroupTarget) isOurs(pid int) bool {
+	st, err := processGroupAndStart(pid)
+	if err != nil || st.uid != t.rec.UID {
+		return false
+	}
 	if !t.rec.External {
 		return carriesTree(pid, t.rec.Tree)
 	}
-	st, err := processGroupAndStart(pid)
-	return err == nil && st.pgid == t.rec.Leader.PID && st.start >= t.rec.Leader.Start && t.rec.Leader.isAlive()
+	return st.pgid == t.rec.Leader.PID && st.start >= t.rec.Leader.Start && t.rec.Leader.isAlive()
 }
 
+// members lists the tree's processes. The first call uses the pass's
+// scan; every later one scans every process again, so that a child forked
+// after the pass's scan (the tree may still be starting) is found before
+// the tree is declared gone.
 func (t *pgroupTarget) members() []int {
 	var pids []int
-	if t.rec.External {
+	switch {
+	case t.rec.External:
 		if !t.rec.Leader.isAlive() {
 			return nil
 		}
 		pids = groupMembers(t.rec.Leader.PID, 0)
-	} else {
+	case t.fresh:
+		pids = escapedMembers(0, t.rec.Tree)
+	default:
 		pids = t.known
+		t.fresh = true
 	}
 	out := pids[:0:0]
 	for _, pid := range pids {
@@ -78,23 +91,7 @@ func (t *pgroupTarget) signal(sig sigNum) {
 	}
 }
 
-// kill SIGKILLs the members, then looks once more through every process
-// for carriers of the tree forked since the pass's scan, a few times over.
-func (t *pgroupTarget) kill() {
-	t.signal(syscall.SIGKILL)
-	if t.rec.External {
-		return
-	}
-	for range 3 {
-		late := escapedMembers(0, t.rec.Tree)
-		if len(late) == 0 {
-			return
-		}
-		t.known = append(t.known, late...)
-		t.signal(syscall.SIGKILL)
-	}
-}
-
+func (t *pgroupTarget) kill()          { t.signal(syscall.SIGKILL) }
 func (t *pgroupTarget) release() error { return nil }
 
 // needsEnvIndex reports whether any stale record is found by CORRAL_TREE.

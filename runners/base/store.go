@@ -201,13 +201,21 @@ func readFileNoFollow(path string) ([]byte, error) {
 }
 
 // setAside moves a record file out of the reaper's way, into
-// .setaside, where it is kept but never acted on.
+// .setaside, where it is kept but never acted on. If that directory cannot
+// be used, the file is hidden in place (renamed with a leading dot), which
+// the reaper also skips.
 func (s *recordStore) setAside(name string) error {
 	dir := filepath.Join(s.dir, setAsideDir)
-	if err := ensurePrivateDir(dir); err != nil {
-		return err
+	err := ensurePrivateDir(dir)
+	if err == nil {
+		err = os.Rename(filepath.Join(s.dir, name), filepath.Join(dir, name))
 	}
-	return os.Rename(filepath.Join(s.dir, name), filepath.Join(dir, name))
+	if err != nil {
+		if herr := os.Rename(filepath.Join(s.dir, name), filepath.Join(s.dir, setAsideDir+"-"+name)); herr != nil {
+			return errors.Join(err, herr)
+		}
+	}
+	return nil
 }
 
 // names lists the record candidates: every entry but hidden ones (the
