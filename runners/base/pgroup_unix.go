@@ -16,8 +16,9 @@ import (
 // by the CORRAL_TREE variable they inherited, unless they cleared their
 // environment; that is the documented limit of this containment.
 type pgroupTree struct {
-	id   string
-	pgid int
+	id    string
+	pgid  int
+	start uint64 // the leader's start time: no member is older
 }
 
 func newPgroupTree(id string) *pgroupTree { return &pgroupTree{id: id} }
@@ -25,10 +26,13 @@ func newPgroupTree(id string) *pgroupTree { return &pgroupTree{id: id} }
 func (t *pgroupTree) kind() string                { return containPgroup }
 func (t *pgroupTree) cgroupPath() string          { return "" }
 func (t *pgroupTree) attr(a *syscall.SysProcAttr) { a.Setpgid = true }
-func (t *pgroupTree) started(pid int)             { t.pgid = pid }
-func (t *pgroupTree) create() error               { return nil }
-func (t *pgroupTree) release() error              { return nil }
-func (t *pgroupTree) kill() error                 { return t.signal(syscall.SIGKILL) }
+func (t *pgroupTree) started(pid int) {
+	t.pgid = pid
+	t.start, _ = processStartTime(pid)
+}
+func (t *pgroupTree) create() error  { return nil }
+func (t *pgroupTree) release() error { return nil }
+func (t *pgroupTree) kill() error    { return t.signal(syscall.SIGKILL) }
 
 func (t *pgroupTree) signal(sig syscall.Signal) error {
 	if t.pgid <= 0 {
@@ -38,7 +42,7 @@ func (t *pgroupTree) signal(sig syscall.Signal) error {
 	if err := syscall.Kill(-t.pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		errs = append(errs, err)
 	}
-	for _, pid := range escapedMembers(t.pgid, t.id) {
+	for _, pid := range escapedMembers(t.pgid, t.id, t.start) {
 		err := signalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) })
 		if err != nil && !errors.Is(err, errNotOurs) {
 			errs = append(errs, err)
@@ -51,5 +55,5 @@ func (t *pgroupTree) empty() (bool, error) {
 	if t.pgid <= 0 {
 		return true, nil
 	}
-	return len(groupMembers(t.pgid, t.pgid)) == 0 && len(escapedMembers(t.pgid, t.id)) == 0, nil
+	return len(treeMembers(t.pgid, t.pgid, t.id, t.start)) == 0, nil
 }

@@ -22,36 +22,48 @@ const holdScript = `read -r corral_go <&3 || exit 125; exec 3<&-; exec "$0" "$@"
 // stops the tree as Stop does, and Wait then returns ctx.Err(). A second
 // Start returns ErrAlreadyStarted, a Start after Stop ErrStopped.
 func (proc *NativeProc) Start(ctx context.Context) error {
-	proc.mu.Lock()
-	defer proc.mu.Unlock()
-	switch proc.state {
-	case stateRunning:
-		return fmt.Errorf("start %s: %w", proc.bin, ErrAlreadyStarted)
-	case stateStoppedEarly:
-		return fmt.Errorf("start %s: %w", proc.bin, ErrStopped)
+	stopOnCancel, err := proc.start(ctx)
+	if err != nil {
+		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("start %s: %w", proc.bin, err)
-	}
-	proc.done = make(chan struct{})
-	proc.killed = make(chan struct{})
-	if err := proc.startLocked(); err != nil {
-		return fmt.Errorf("start %s: %w", proc.bin, err)
-	}
-	proc.state = stateRunning
-	proc.env.track(proc, true)
-	stopOnCancel := context.AfterFunc(ctx, func() { proc.stopForContext(ctx) })
 	go proc.supervise(stopOnCancel)
 	return nil
 }
 
-// Run starts the process and waits for it, with Wait's result.
+// Run starts the process and waits for it, with Wait's result. The
+// supervision Start runs in a goroutine of its own runs here, in the
+// caller's goroutine.
 func (proc *NativeProc) Run(ctx context.Context) error {
-	if err := proc.Start(ctx); err != nil {
+	stopOnCancel, err := proc.start(ctx)
+	if err != nil {
 		return err
 	}
-	<-proc.done // cancellation of ctx ends the tree, so this ends too
+	proc.supervise(stopOnCancel) // cancellation of ctx ends the tree, so this ends too
 	return proc.result
+}
+
+// start launches the process; the caller must then run supervise, which
+// owns it from there, with the returned function.
+func (proc *NativeProc) start(ctx context.Context) (stopOnCancel func() bool, err error) {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	switch proc.state {
+	case stateRunning:
+		return nil, fmt.Errorf("start %s: %w", proc.bin, ErrAlreadyStarted)
+	case stateStoppedEarly:
+		return nil, fmt.Errorf("start %s: %w", proc.bin, ErrStopped)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", proc.bin, err)
+	}
+	proc.done = make(chan struct{})
+	proc.killed = make(chan struct{})
+	if err := proc.startLocked(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", proc.bin, err)
+	}
+	proc.state = stateRunning
+	proc.env.track(proc, true)
+	return context.AfterFunc(ctx, func() { proc.stopForContext(ctx) }), nil
 }
 
 func (proc *NativeProc) startLocked() error {

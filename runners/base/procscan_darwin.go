@@ -19,6 +19,9 @@ func groupMembers(pgid, exclude int) []int {
 
 // escapedMembers is empty on darwin: another process's environment cannot
 // be read there, so members that left the group are not found.
-func escapedMembers(int, string) []int { return nil }
+func escapedMembers(int, string, uint64) []int { return nil }
+
+// treeMembers is groupMembers on darwin.
+func treeMembers(pgid, exclude int, _ string, _ uint64) []int { return groupMembers(pgid, exclude) }
 
 func carriesTree(int, string) bool { return false }

@@ -40,11 +40,28 @@ func groupMembers(pgid, exclude int) []int {
 }
 
 // escapedMembers lists the live processes outside group pgid that carry
-// CORRAL_TREE=id: descendants of the tree that left its group.
-func escapedMembers(pgid int, id string) []int {
+// CORRAL_TREE=id: descendants of the tree that left its group. Only
+// processes started at or after since (the tree's start, in clock ticks
+// after boot) can be descendants, so older ones are not read.
+func escapedMembers(pgid int, id string, since uint64) []int {
 	var pids []int
 	eachProcess(func(pid int, st procStat) {
-		if st.PGID != pgid && carriesTree(pid, id) {
+		if st.PGID != pgid && st.StartTime >= since && carriesTree(pid, id) {
+			pids = append(pids, pid)
+		}
+	})
+	return pids
+}
+
+// treeMembers is groupMembers and escapedMembers from one scan.
+func treeMembers(pgid, exclude int, id string, since uint64) []int {
+	var pids []int
+	eachProcess(func(pid int, st procStat) {
+		switch {
+		case pid == exclude:
+		case st.PGID == pgid:
+			pids = append(pids, pid)
+		case st.StartTime >= since && carriesTree(pid, id):
 			pids = append(pids, pid)
 		}
 	})

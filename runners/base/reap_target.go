@@ -71,7 +71,7 @@ func (t *pgroupTarget) members() []int {
 		}
 		pids = groupMembers(t.rec.Leader.PID, 0)
 	case t.fresh:
-		pids = escapedMembers(0, t.rec.Tree)
+		pids = escapedMembers(0, t.rec.Tree, t.rec.Leader.Start)
 	default:
 		pids = t.known
 		t.fresh = true
