@@ -208,6 +208,14 @@ func (t *cgroupTree) signal(sig syscall.Signal) error { return cgroupSignal(t.pa
 func (t *cgroupTree) kill() error                     { return cgroupKill(t.path) }
 func (t *cgroupTree) empty() (bool, error)            { return cgroupEmpty(t.path) }
 
+// releaseIfEmpty tries rmdir, which the kernel refuses (EBUSY) while
+// the cgroup or one below it holds a process.
+func (t *cgroupTree) releaseIfEmpty() bool {
+	t.closeFD()
+	err := unix.Rmdir(t.path)
+	return err == nil || errors.Is(err, unix.ENOENT)
+}
+
 func (t *cgroupTree) release() error {
 	t.closeFD()
 	return cgroupRemove(t.path)

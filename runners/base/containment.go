@@ -55,4 +55,7 @@ type tree interface {
 	// release removes what the containment created, once the tree is
 	// empty.
 	release() error
+	// releaseIfEmpty releases the containment if the tree is empty, and
+	// reports whether it was.
+	releaseIfEmpty() bool
 }

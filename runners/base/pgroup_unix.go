@@ -32,7 +32,12 @@ func (t *pgroupTree) started(pid int) {
 }
 func (t *pgroupTree) create() error  { return nil }
 func (t *pgroupTree) release() error { return nil }
-func (t *pgroupTree) kill() error    { return t.signal(syscall.SIGKILL) }
+
+func (t *pgroupTree) releaseIfEmpty() bool {
+	empty, _ := t.empty()
+	return empty
+}
+func (t *pgroupTree) kill() error { return t.signal(syscall.SIGKILL) }
 
 func (t *pgroupTree) signal(sig syscall.Signal) error {
 	if t.pgid <= 0 {

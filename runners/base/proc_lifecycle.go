@@ -32,7 +32,10 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 	proc.exited = true
 	proc.mu.Unlock()
 
-	proc.stopTree(proc.grace, proc.killed)
+	// Removing an empty cgroup is the cheapest test of its emptiness.
+	if !proc.tree.releaseIfEmpty() {
+		proc.stopTree(proc.grace, proc.killed)
+	}
 	proc.sigMu.Lock()
 	proc.reaped = true
 	proc.sigMu.Unlock()
@@ -68,6 +71,9 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 // drain waits for the output streams to end, for at most drainWait, then
 // closes them.
 func (proc *NativeProc) drain() {
+	if len(proc.streams.readers) == 0 {
+		return
+	}
 	t := time.NewTimer(drainWait)
 	defer t.Stop()
 	ended := proc.streams.wait()
