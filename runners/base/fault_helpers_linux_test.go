@@ -431,23 +431,7 @@ func (h *faultProc) wait(d time.Duration) (exitCode int, err error) {
 
 // faultMarked lists the live processes (zombies excluded) whose
 // initial environment holds faultMarkEnv=marker.
-func faultMarked(marker string) []int {
-	want := []byte(faultMarkEnv + "=" + marker)
-	var pids []int
-	eachProcess(func(pid int, _ procStat) {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-		if err != nil {
-			return
-		}
-		for _, kv := range bytes.Split(b, []byte{0}) {
-			if bytes.Equal(kv, want) {
-				pids = append(pids, pid)
-				return
-			}
-		}
-	})
-	return pids
-}
+func faultMarked(marker string) []int { return pidsWithEnv(faultMarkEnv + "=" + marker) }
 
 // faultSurvivors polls, for at most d, until no process carries marker, and
 // returns those still alive then, described.

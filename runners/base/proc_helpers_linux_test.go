@@ -142,23 +142,7 @@ func newMark(t *testing.T) string {
 }
 
 // markedPids lists live processes (zombies excluded) carrying mark.
-func markedPids(mark string) []int {
-	want := []byte(markEnv + "=" + mark)
-	var pids []int
-	eachProcess(func(pid int, _ procStat) {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-		if err != nil {
-			return
-		}
-		for _, kv := range bytes.Split(b, []byte{0}) {
-			if bytes.Equal(kv, want) {
-				pids = append(pids, pid)
-				return
-			}
-		}
-	})
-	return pids
-}
+func markedPids(mark string) []int { return pidsWithEnv(markEnv + "=" + mark) }
 
 // waitMarkedGone polls until no process carries mark or d has passed, and
 // returns those still there.

@@ -71,16 +71,32 @@ func treeMembers(pgid, exclude int, id string, since uint64) []int {
 // carriesTree reports whether pid's initial environment holds
 // CORRAL_TREE=id. Only the calling user's processes (or any, for root)
 // can be read; others never match.
-func carriesTree(pid int, id string) bool {
+func carriesTree(pid int, id string) bool { return environHas(pid, treeEnv+"="+id) }
+
+// environHas reports whether pid's initial environment holds the entry
+// "KEY=VALUE".
+func environHas(pid int, entry string) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 	if err != nil {
 		return false
 	}
-	want := []byte(treeEnv + "=" + id)
+	want := []byte(entry)
 	for _, kv := range bytes.Split(b, []byte{0}) {
 		if bytes.Equal(kv, want) {
 			return true
 		}
 	}
 	return false
+}
+
+// pidsWithEnv lists the live processes whose initial environment holds
+// the entry "KEY=VALUE".
+func pidsWithEnv(entry string) []int {
+	var pids []int
+	eachProcess(func(pid int, _ procStat) {
+		if environHas(pid, entry) {
+			pids = append(pids, pid)
+		}
+	})
+	return pids
 }
