@@ -57,7 +57,6 @@ func TestFault(t *testing.T) {
 	t.Run("BadRunsDir", func(t *testing.T) { testFaultBadRunsDir(t, table) })
 }
 
-
 // faultSetup gives the test a deadline and a CORRAL_HOME of its own, and
 // returns the environment an owner helper needs for containment c.
 func faultSetup(t *testing.T, d time.Duration, c string) (context.Context, []string) {
