@@ -59,23 +59,28 @@ func (t *pgroupTarget) isOurs(pid int) bool {
 }
 
 // members lists the tree's processes. The first call uses the pass's
-// scan; every later one scans every process again, so that a child forked
-// after the pass's scan (the tree may still be starting) is found before
-// the tree is declared gone.
+// scan when it found someone; every other call scans every process again,
+// so that a child forked after the pass's scan (the tree may still be
+// starting, its leader already gone) is found before the tree is declared
+// gone.
 func (t *pgroupTarget) members() []int {
-	var pids []int
-	switch {
-	case t.rec.External:
+	if t.rec.External {
 		if !t.rec.Leader.isAlive() {
 			return nil
 		}
-		pids = groupMembers(t.rec.Leader.PID, 0)
-	case t.fresh:
-		pids = escapedMembers(0, t.rec.Tree, t.rec.Leader.Start)
-	default:
-		pids = t.known
-		t.fresh = true
+		return t.ours(groupMembers(t.rec.Leader.PID, 0))
 	}
+	if !t.fresh {
+		t.fresh = true
+		if pids := t.ours(t.known); len(pids) > 0 {
+			return pids
+		}
+	}
+	return t.ours(escapedMembers(0, t.rec.Tree, t.rec.Leader.Start))
+}
+
+// ours keeps the pids that pass isOurs.
+func (t *pgroupTarget) ours(pids []int) []int {
 	out := pids[:0:0]
 	for _, pid := range pids {
 		if t.isOurs(pid) {
