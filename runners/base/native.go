@@ -130,7 +130,8 @@ func (native *NativeEnvironment) pathValue() string {
 // the process's directory. It fails with ErrBinaryNotFound when bin is not
 // an executable file there.
 func (native *NativeEnvironment) NewProcess(bin string, args ...string) (Proc, error) {
-	path, err := lookPath(bin, native.pathValue(), native.dir)
+	pathValue := native.pathValue()
+	path, err := lookPath(bin, pathValue, native.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +145,7 @@ func (native *NativeEnvironment) NewProcess(bin string, args ...string) (Proc, e
 		env:    native,
 		bin:    bin,
 		path:   path,
+		pathAt: pathValue,
 		args:   append([]string(nil), args...),
 		grace:  grace,
 		logger: logger,

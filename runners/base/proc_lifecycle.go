@@ -110,7 +110,7 @@ func (proc *NativeProc) terminate() { proc.termOnce.Do(func() { proc.signalTree(
 
 func (proc *NativeProc) kill() {
 	proc.killOnce.Do(func() {
-		proc.signalTree(sigKill)
+		proc.signalTree(syscall.SIGKILL)
 		close(proc.killed)
 	})
 }

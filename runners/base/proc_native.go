@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/corralrun/corral/resources"
@@ -41,6 +40,7 @@ type NativeProc struct {
 	env    *NativeEnvironment
 	bin    string // as given
 	path   string // resolved at NewProcess
+	pathAt string // the PATH it was resolved with
 	args   []string
 	grace  time.Duration
 	logger *slog.Logger
@@ -210,6 +210,3 @@ func (proc *NativeProc) IsRunning(context.Context) (bool, error) {
 	// exited is set, so its PID still names it here.
 	return !hasExited(proc.cmd.Process.Pid), nil
 }
-
-// kill is the signal sent after the grace period.
-const sigKill = syscall.SIGKILL

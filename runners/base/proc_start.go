@@ -104,7 +104,7 @@ func (proc *NativeProc) startLocked() error {
 // PATH since NewProcess.
 func (proc *NativeProc) resolve(env []string) (string, error) {
 	dir := proc.workDir()
-	if p, _ := lookupEnv(env, "PATH"); p != proc.env.pathValue() || (proc.dir != "" && !filepath.IsAbs(proc.bin)) {
+	if p, _ := lookupEnv(env, "PATH"); p != proc.pathAt || (proc.dir != "" && !filepath.IsAbs(proc.bin)) {
 		return lookPath(proc.bin, p, dir)
 	}
 	return proc.path, nil

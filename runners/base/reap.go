@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -220,7 +221,7 @@ func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
 type reapTarget interface {
 	// members lists the processes of the tree that are provably ours.
 	members() []int
-	signal(sig sigNum)
+	signal(sig syscall.Signal)
 	kill()
 	release() error
 }
@@ -252,7 +253,7 @@ func stopTarget(ctx context.Context, t reapTarget, grace time.Duration) int {
 		}
 		return len(t.members()) == 0
 	}
-	t.signal(sigTerm)
+	t.signal(syscall.SIGTERM)
 	if !pollUntil(ctx, grace, gone) {
 		t.kill()
 		pollUntil(context.Background(), killWait, gone)

@@ -6,10 +6,6 @@ import (
 	"syscall"
 )
 
-type sigNum = syscall.Signal
-
-const sigTerm = syscall.SIGTERM
-
 func pathExists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
@@ -22,9 +18,9 @@ func (t cgroupTarget) members() []int {
 	pids, _ := cgroupProcs(t.path)
 	return pids
 }
-func (t cgroupTarget) signal(sig sigNum) { cgroupSignal(t.path, sig) }
-func (t cgroupTarget) kill()             { cgroupKill(t.path) }
-func (t cgroupTarget) release() error    { return cgroupRemove(t.path) }
+func (t cgroupTarget) signal(sig syscall.Signal) { cgroupSignal(t.path, sig) }
+func (t cgroupTarget) kill()                     { cgroupKill(t.path) }
+func (t cgroupTarget) release() error            { return cgroupRemove(t.path) }
 
 // pgroupTarget is a process-group tree seen from outside. For a tree
 // corral started, its members are the processes carrying its CORRAL_TREE
@@ -90,7 +86,7 @@ func (t *pgroupTarget) ours(pids []int) []int {
 	return out
 }
 
-func (t *pgroupTarget) signal(sig sigNum) {
+func (t *pgroupTarget) signal(sig syscall.Signal) {
 	for _, pid := range t.members() {
 		signalVerified(pid, sig, func() bool { return t.isOurs(pid) })
 	}
