@@ -554,3 +554,28 @@ func TestProcRecordLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// Clauses 8 and 9: the binary is found with the PATH the process will
+// have, so a PATH set on the environment after NewProcess counts.
+func TestProcBinaryFoundWithFinalPath(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env contractEnv) {
+		dir := t.TempDir()
+		script := "#!/bin/sh\necho from-override\n"
+		if err := os.WriteFile(dir+"/true", []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p, err := env.NewProcess("true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.WithEnvironmentVariables(testCtx(t), resources.Env("PATH", dir+":"+os.Getenv("PATH")))
+		rec := &lineRecorder{}
+		p.WithOutput(rec)
+		if err := p.Run(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if w := rec.all(); len(w) != 1 || w[0] != "from-override\n" {
+			t.Fatalf("ran the binary found with the old PATH: output %q", w)
+		}
+	})
+}
