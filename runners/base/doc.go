@@ -47,6 +47,10 @@
 //     member, each pinned by a pidfd and checked to still be a member;
 //     SIGKILL is cgroup.kill; "the tree is empty" is cgroup.events. A
 //     grandchild that calls setsid or double-forks is still stopped.
+//     The tree's cgroup is removed with the tree; the home's directory
+//     above it is kept for the next tree and removed, once empty, by Reap.
+//     Each tree cgroup carries its tree id in the user.corral.tree xattr,
+//     which Reap checks before acting on a record naming it.
 //   - pgroup: elsewhere (darwin, no cgroup v2, no write access), the child
 //     leads a new process group. Members that leave the group are still
 //     found on Linux by the CORRAL_TREE variable every process of the tree
