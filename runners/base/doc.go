@@ -83,10 +83,12 @@
 // repeating passes until one finds nothing, serialised across processes by
 // a lock on runs/.lock. It signals a process only if it can prove the
 // process belongs to the tree: membership of the tree's cgroup (a cgroup2
-// directory of this user named after the record's owner), or the tree's
-// CORRAL_TREE value in the process's environment, or, for WritePgidFile
-// records, membership of the group of a leader whose PID and start time
-// still match. A record of another boot is simply removed. A record that
+// directory of this user, named after the record's owner and marked with
+// the tree's id), or, for a process of the record's user, the tree's
+// CORRAL_TREE value in its environment or, for WritePgidFile records,
+// membership of the group of a leader whose PID and start time still
+// match. Every process is pinned with a pidfd before the check that
+// precedes its signal. A record of another boot is simply removed. A record that
 // is malformed, larger than 64 KiB, a symlink, not a regular file, another
 // user's, or names something that is not our cgroup is moved to
 // runs/.setaside with a warning and never acted on.
