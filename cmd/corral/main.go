@@ -101,6 +101,7 @@ func newRootCommand(d *deps) *cobra.Command {
 	})
 	level.Level = defaultLogLevel
 	root.PersistentFlags().Var(&level, "log-level", "log level on stderr: debug, info, warn or error")
+	root.SetHelpCommand(newHelpCommand(root))
 	root.AddCommand(
 		newRunCommand(d),
 		newPortCommand(d),
@@ -126,5 +127,30 @@ func ranE(d *deps, fn func(cmd *cobra.Command, args []string) error) func(*cobra
 	return func(cmd *cobra.Command, args []string) error {
 		d.ran = true
 		return fn(cmd, args)
+	}
+}
+
+// newHelpCommand is `corral help [COMMAND]`: like cobra's own, but an
+// unknown topic is bad usage (one line, exit 2) rather than a usage dump.
+func newHelpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			if c, rest, err := root.Find(args); err != nil || c == root || len(rest) > 0 {
+				return usageErrorf("corral help", "unknown help topic %q", strings.Join(args, " "))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			c := root
+			if len(args) > 0 {
+				c, _, _ = root.Find(args)
+			}
+			return c.Help()
+		},
 	}
 }

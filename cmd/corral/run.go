@@ -96,6 +96,9 @@ func runRun(ctx context.Context, d *deps, opts *runOptions) error {
 // config checks the options; every error is a usage error for cmdPath.
 func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 	cfg := &runConfig{dir: opts.dir, command: opts.command}
+	if fi, err := os.Stat(opts.dir); err != nil || !fi.IsDir() {
+		return nil, usageErrorf(cmdPath, "bad --dir %q: not a directory", opts.dir)
+	}
 	for _, s := range opts.env {
 		e, err := resources.ParseEnvironmentVariable(s)
 		if err != nil {

@@ -56,8 +56,8 @@ func TestRunDir(t *testing.T) {
 
 func TestRunDirMissing(t *testing.T) {
 	r := runCLI(t, "", "run", "--dir", filepath.Join(t.TempDir(), "nope"), "--", "true")
-	if r.code != 1 || len(lines(r.stderr)) != 1 || !strings.Contains(r.stderr, "nope") {
-		t.Errorf("got %+v, want exit 1 and one line naming the directory", r)
+	if r.code != 2 || len(lines(r.stderr)) != 1 || !strings.Contains(r.stderr, "nope") {
+		t.Errorf("got %+v, want exit 2 (bad usage) and one line naming the directory", r)
 	}
 }
 

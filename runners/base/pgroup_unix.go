@@ -48,7 +48,7 @@ func (t *pgroupTree) signal(sig syscall.Signal) error {
 		errs = append(errs, err)
 	}
 	for _, pid := range escapedMembers(t.pgid, t.id, t.start) {
-		err := signalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) })
+		err := signalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) && sameUser(pid) })
 		if err != nil && !errors.Is(err, errNotOurs) {
 			errs = append(errs, err)
 		}

@@ -73,6 +73,11 @@ func (proc *NativeProc) startLocked() error {
 			return err
 		}
 	}
+	for _, a := range proc.appends {
+		if err := resources.Env(a.key, a.value).Validate(); err != nil {
+			return fmt.Errorf("append: %w", err)
+		}
+	}
 	owner, err := selfIdentity()
 	if err != nil {
 		return fmt.Errorf("owner identity: %w", err)

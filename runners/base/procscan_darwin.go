@@ -1,6 +1,10 @@
 package base
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // groupMembers lists the live processes of group pgid, but exclude.
 func groupMembers(pgid, exclude int) []int {
@@ -25,3 +29,9 @@ func escapedMembers(int, string, uint64) []int { return nil }
 func treeMembers(pgid, exclude int, _ string, _ uint64) []int { return groupMembers(pgid, exclude) }
 
 func carriesTree(int, string) bool { return false }
+
+// sameUser reports whether pid runs as the calling process's user.
+func sameUser(pid int) bool {
+	st, err := processGroupAndStart(pid)
+	return err == nil && st.uid == os.Getuid()
+}

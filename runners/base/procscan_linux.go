@@ -100,3 +100,9 @@ func pidsWithEnv(entry string) []int {
 	})
 	return pids
 }
+
+// sameUser reports whether pid runs as the calling process's user.
+func sameUser(pid int) bool {
+	st, err := processGroupAndStart(pid)
+	return err == nil && st.uid == os.Getuid()
+}

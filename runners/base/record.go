@@ -110,6 +110,10 @@ func (r *record) validate() error {
 		return bad("negative grace period")
 	case strings.ContainsAny(r.Name, "/\x00"):
 		return bad("name is not a base name")
+	case !strings.HasPrefix(r.Tree, fmt.Sprintf("%d.%d.", r.Owner.PID, r.Owner.Start)):
+		// A tree's id names its owner: a record cannot claim another
+		// owner's tree, live or not.
+		return bad("tree does not belong to the record's owner")
 	}
 	switch r.Containment {
 	case containCgroup:
@@ -150,9 +154,6 @@ func (r *record) validateCgroup() error {
 	home := filepath.Dir(p)
 	if filepath.Base(p) != r.Tree || !homeKeyPattern.MatchString(filepath.Base(home)) || filepath.Base(filepath.Dir(home)) != cgroupDirName {
 		return bad("cgroup path is not a corral tree cgroup")
-	}
-	if !strings.HasPrefix(r.Tree, fmt.Sprintf("%d.%d.", r.Owner.PID, r.Owner.Start)) {
-		return bad("cgroup does not belong to the record's owner")
 	}
 	return nil
 }

@@ -48,6 +48,7 @@ func TestRecordValidate(t *testing.T) {
 			r.Tree = "101.5000.1"
 			r.Cgroup = "/sys/fs/cgroup/corral/0123456789ab/101.5000.1"
 		}, "owner"},
+		{"pgroup tree of another owner", containPgroup, func(r *record) { r.Tree = "101.5000.1" }, "owner"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

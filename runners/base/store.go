@@ -38,17 +38,18 @@ type recordStore struct {
 }
 
 // openRecordStore returns the store under the current corral home,
-// creating the directories (0700) when missing. It refuses a runs path that
-// is a symlink or not a directory, and tightens a directory of ours that is
-// open to others.
+// creating the home (0700, with its parents) and runs (0700) when missing.
+// An existing home is used as it is (it may be shared, such as a home
+// directory); runs must be a directory of ours, not a symlink, and is
+// tightened to 0700 if it is open to others.
 func openRecordStore() (*recordStore, error) {
 	home, err := corralHome()
 	if err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(home, "runs")
-	if err := ensurePrivateDir(home); err != nil {
-		return nil, err
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, fmt.Errorf("corral home %s: %w (set %s)", home, err, homeEnv)
 	}
 	if err := ensurePrivateDir(dir); err != nil {
 		return nil, err
