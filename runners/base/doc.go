@@ -69,15 +69,17 @@
 // $CORRAL_HOME/runs (default ~/.corral/runs; CORRAL_HOME is read at every
 // use): a directory 0700, files 0600, each written to a temporary file and
 // renamed into place. There is no fsync: a record must outlive its owner,
-// not the machine, and a reboot ends every tree it names. A cgroup tree's
-// record is written before the cgroup is created and names it; its file is
-// cg-<tree>.json, as the leader does not exist yet. A process-group tree's
-// record is written while the child is held at a pipe, before it execs the
-// program (a /bin/sh shim, about a millisecond); its file is <leader
-// PID>.json. A record holds the tree id, the containment, the leader's and
-// the owner's identity (PID and start time), the boot id, the user, the
-// executable's base name and the grace period: never arguments or
-// environment. It is removed once the tree is gone.
+// not the machine, and a reboot ends every tree it names. The record is
+// written before the containment is created and the child started, so it
+// names the tree, not its leader: its file is cg-<tree>.json or
+// pg-<tree>.json (a file named after a PID could be overwritten by a tree
+// whose leader got a recycled PID while the old tree's escapers live on).
+// A record holds the tree id, the containment (and the cgroup's path), the
+// owner's identity (PID, start time, PID namespace), the boot id, the
+// user, the executable's base name and the grace period: never arguments
+// or environment. The leader's identity is recorded only by WritePgidFile,
+// whose records are named <leader PID>.json. A record is removed once the
+// tree is gone.
 //
 // Reap (and ReapStaleProcessGroups) stops the trees whose owner is dead,
 // repeating passes until one finds nothing, serialised across processes by

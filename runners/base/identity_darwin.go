@@ -33,3 +33,6 @@ var bootIDOnce = sync.OnceValues(func() (string, error) {
 
 // bootID names this boot of the machine; it changes at every reboot.
 func bootID() (string, error) { return bootIDOnce() }
+
+// pidNamespace is 0: darwin has no PID namespaces.
+func pidNamespace() uint64 { return 0 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // processStartTime returns field 22 of /proc/PID/stat, the start time in
@@ -31,3 +32,14 @@ var bootIDOnce = sync.OnceValues(func() (string, error) {
 
 // bootID names this boot of the machine; it changes at every reboot.
 func bootID() (string, error) { return bootIDOnce() }
+
+// pidNamespace identifies this process's PID namespace (the inode of
+// /proc/self/ns/pid). A PID means nothing outside its namespace, so the
+// reaper judges an owner only from the owner's own namespace.
+var pidNamespace = sync.OnceValue(func() uint64 {
+	fi, err := os.Stat("/proc/self/ns/pid")
+	if err != nil {
+		return 0
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+})

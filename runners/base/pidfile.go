@@ -45,7 +45,7 @@ func WritePgidFile(pgid int, cwd string, argv []string) error {
 	}
 	rec := &record{
 		Version: recordVersion, Tree: newTreeID(owner, treeSeq.Add(1)), Containment: containPgroup,
-		Leader: leader, Owner: owner, Boot: boot, UID: os.Getuid(), Name: name, External: true,
+		Leader: leader, Owner: owner, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(), Name: name, External: true,
 		Grace: DefaultGracePeriod, Created: time.Now().UTC(),
 	}
 	return store.write(rec)

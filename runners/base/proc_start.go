@@ -13,11 +13,6 @@ import (
 	"github.com/corralrun/corral/resources"
 )
 
-// holdScript keeps a process-group child waiting at a pipe (fd 3) until
-// its record is on disk, then execs the program in place, same PID. If the
-// supervisor dies first, the pipe reaches EOF and the program never runs.
-const holdScript = `read -r corral_go <&3 || exit 125; exec 3<&-; exec "$0" "$@"`
-
 // Start starts the process and returns once it runs. Cancelling ctx later
 // stops the tree as Stop does, and Wait then returns ctx.Err(). A second
 // Start returns ErrAlreadyStarted, a Start after Stop ErrStopped.
@@ -99,7 +94,7 @@ func (proc *NativeProc) startLocked() error {
 	}
 	proc.store = store
 	proc.rec = &record{
-		Version: recordVersion, Tree: id, Owner: owner, Boot: boot, UID: os.Getuid(),
+		Version: recordVersion, Tree: id, Owner: owner, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(),
 		Name: filepath.Base(path), Grace: proc.grace, Created: time.Now().UTC(),
 	}
 	return proc.launch(id, path, env)
@@ -122,8 +117,10 @@ func (proc *NativeProc) workDir() string {
 	return proc.env.dir
 }
 
-// launch creates the containment, writes the record and starts the
-// child, in the order that keeps the program from running unrecorded.
+// launch writes the record, creates the containment and starts the
+// child, in that order: whenever the owner dies, every process of the tree
+// is in a recorded cgroup or carries a recorded CORRAL_TREE, and a cgroup
+// that exists is recorded.
 func (proc *NativeProc) launch(id, path string, env []string) (err error) {
 	t := newTree(proc.env.containment, proc.store.home, id)
 	proc.tree = t
@@ -136,18 +133,12 @@ func (proc *NativeProc) launch(id, path string, env []string) (err error) {
 		}
 		if err != nil {
 			proc.closeParentEnds()
-			if t.kind() == containCgroup {
-				proc.store.remove(proc.rec.fileName())
-			}
+			proc.store.remove(proc.rec.fileName())
 			t.release()
 		}
 	}()
-	if t.kind() == containCgroup {
-		// The record names the cgroup before it exists: whenever the owner
-		// dies, the cgroup either does not exist or is recorded.
-		if err := proc.store.write(proc.rec); err != nil {
-			return err
-		}
+	if err := proc.store.write(proc.rec); err != nil {
+		return err
 	}
 	if err := t.create(); err != nil {
 		return err
@@ -164,51 +155,12 @@ func (proc *NativeProc) launch(id, path string, env []string) (err error) {
 	if err != nil {
 		return err
 	}
-	var hold *os.File
-	if t.kind() == containPgroup {
-		holdR, holdW, err := os.Pipe()
-		if err != nil {
-			return err
-		}
-		childFiles = append(childFiles, holdR)
-		hold = holdW
-		defer hold.Close() // EOF: a child not yet released exits unrun
-		cmd.Args = append([]string{"sh", "-c", holdScript, path}, proc.args...)
-		cmd.Path = "/bin/sh"
-		cmd.ExtraFiles = []*os.File{holdR}
-	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
 	proc.cmd = cmd
-	pid := cmd.Process.Pid
-	t.started(pid)
-	if hold != nil {
-		if err := proc.recordHeldLeader(pid, hold); err != nil {
-			cmd.Process.Kill() // still held: the program never ran
-			cmd.Wait()
-			return err
-		}
-	}
-	proc.logger.Debug("corral: started", "name", proc.rec.Name, "args", len(proc.args), "pid", pid, "containment", t.kind(), "tree", id)
-	return nil
-}
-
-// recordHeldLeader writes the record of a process-group tree whose leader
-// waits at the hold pipe, then releases it.
-func (proc *NativeProc) recordHeldLeader(pid int, hold *os.File) error {
-	leader, err := identityOf(pid)
-	if err != nil {
-		return fmt.Errorf("leader identity: %w", err)
-	}
-	proc.rec.Leader = leader
-	if err := proc.store.write(proc.rec); err != nil {
-		return err
-	}
-	if _, err := hold.Write([]byte("\n")); err != nil {
-		proc.store.remove(proc.rec.fileName())
-		return fmt.Errorf("release child: %w", err)
-	}
+	t.started(cmd.Process.Pid)
+	proc.logger.Debug("corral: started", "name", proc.rec.Name, "args", len(proc.args), "pid", cmd.Process.Pid, "containment", t.kind(), "tree", id)
 	return nil
 }
 

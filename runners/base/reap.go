@@ -92,17 +92,20 @@ type reaper struct {
 type reapAction int
 
 const (
-	reapKeep   reapAction = iota // owner alive: the tree is supervised
+	reapKeep   reapAction = iota // owner alive, or not ours to judge
 	reapForget                   // tree of another boot: only the record is left
 	reapStop                     // owner dead: stop what is left, then forget
 )
 
-// decideReap is the reaper's whole policy for a valid record.
-func decideReap(rec *record, boot string, ownerAlive bool) reapAction {
+// decideReap is the reaper's whole policy for a valid record. ns is the
+// reaper's PID namespace: an owner recorded in another one cannot be
+// judged from here (its PID names another process, or none), so its trees
+// are left to a reaper of its own namespace.
+func decideReap(rec *record, boot string, ns uint64, ownerAlive bool) reapAction {
 	switch {
 	case rec.Boot != boot:
 		return reapForget
-	case ownerAlive:
+	case rec.OwnerNS != ns, ownerAlive:
 		return reapKeep
 	}
 	return reapStop
@@ -123,7 +126,7 @@ func (r *reaper) pass(ctx context.Context) (int, error) {
 		if rec == nil {
 			continue
 		}
-		switch decideReap(rec, r.boot, rec.Owner.isAlive()) {
+		switch decideReap(rec, r.boot, pidNamespace(), rec.Owner.isAlive()) {
 		case reapForget:
 			r.forget(rec, 0)
 		case reapStop:

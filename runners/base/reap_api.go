@@ -43,12 +43,14 @@ type TreeStatus struct {
 	Cgroup      string
 	Leader      int // 0 when unknown (a cgroup tree whose processes are gone)
 	Owner       int
-	OwnerAlive  bool
-	Started     time.Time
-	Processes   int
-	State       ProcessState
-	CPU         float64 // percent of one core, since the tree started
-	Memory      uint64  // resident bytes of the whole tree
+	// OwnerAlive is true also for an owner in another PID namespace,
+	// which cannot be judged from here.
+	OwnerAlive bool
+	Started    time.Time
+	Processes  int
+	State      ProcessState
+	CPU        float64 // percent of one core, since the tree started
+	Memory     uint64  // resident bytes of the whole tree
 }
 
 // ReapOptions configure Reap. The zero value is ready to use.

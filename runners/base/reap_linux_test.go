@@ -280,3 +280,68 @@ func TestReapRemovesStaleTemps(t *testing.T) {
 		t.Fatalf("stale temp exists %v, fresh temp exists %v; want false, true", pathExists(stale), pathExists(fresh))
 	}
 }
+
+func init() {
+	// ns-owner is a reap-owner that is the first process of a PID
+	// namespace of its own, with its own /proc.
+	helpers["ns-owner"] = func(args []string) int {
+		if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+			fmt.Fprintln(os.Stderr, "ns-owner: private mounts:", err)
+			return 1
+		}
+		if err := syscall.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+			fmt.Fprintln(os.Stderr, "ns-owner: mount /proc:", err)
+			return 1
+		}
+		return helpers["reap-owner"](args)
+	}
+}
+
+// An owner in another PID namespace is alive even though its PID names
+// nothing here: a reaper outside leaves its trees alone.
+func TestReapLeavesOtherPIDNamespaces(t *testing.T) {
+	if os.Getuid() != 0 {
+		requireOrSkip(t, "needs root for a PID namespace")
+	}
+	for _, containment := range []string{containCgroup, containPgroup} {
+		t.Run(containment, func(t *testing.T) {
+			home := t.TempDir()
+			t.Setenv(homeEnv, home)
+			mark := newMark(t)
+			cmd := exec.Command(os.Args[0], containment, "tree")
+			cmd.Env = append(os.Environ(), helperEnv+"=ns-owner", markEnv+"="+mark, "GORACE=atexit_sleep_ms=0")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+			cmd.Stderr = os.Stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				cmd.Process.Kill() // the namespace's first process: the kernel kills the rest
+				cmd.Wait()
+				if c := probeContainment(); c.Kind == containCgroup {
+					dir := filepath.Dir(treeCgroupPath(c.Where, home, "x"))
+					pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroupEmpty(dir); return e })
+					cgroupRemove(dir)
+				}
+			})
+			if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+				t.Fatalf("owner said %q, %v", line, err)
+			}
+			before := len(waitMarked(t, mark, 6))
+			report, err := Reap(testCtx(t), ReapOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(report.Reaped) != 0 || len(report.SetAside) != 0 {
+				t.Fatalf("Reap acted on another PID namespace's live tree: %+v", report)
+			}
+			if after := len(markedPids(mark)); after != before {
+				t.Fatalf("%d of %d marked processes left after Reap", after, before)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"syscall"
+	"time"
 )
 
 func pathExists(p string) bool {
@@ -30,9 +31,10 @@ func (t cgroupTarget) release() error            { return cgroupRemove(t.path) }
 // been recycled, and nothing proves the group is ours. Either way a member
 // must run as the record's user.
 type pgroupTarget struct {
-	rec   *record
-	known []int // CORRAL_TREE carriers found by the pass's scan
-	fresh bool  // known is stale: the next members() scans every process
+	rec     *record
+	known   []int // CORRAL_TREE carriers found by the pass's scan
+	fresh   bool  // known is stale: the next members() scans every process
+	settled bool  // the last look at a young, empty tree was taken
 }
 
 func newPgroupTarget(rec *record, env *treeEnvIndex) *pgroupTarget {
@@ -72,8 +74,21 @@ func (t *pgroupTarget) members() []int {
 			return pids
 		}
 	}
-	return t.ours(escapedMembers(0, t.rec.Tree, t.rec.Leader.Start))
+	pids := t.ours(escapedMembers(0, t.rec.Tree, t.rec.Owner.Start))
+	if len(pids) == 0 && !t.settled && time.Since(t.rec.Created) < time.Second {
+		// A child forked by an owner killed at that moment shows its
+		// CORRAL_TREE only once it has exec'd: look once more, shortly.
+		t.settled = true
+		time.Sleep(settleDelay)
+		pids = t.ours(escapedMembers(0, t.rec.Tree, t.rec.Owner.Start))
+	}
+	return pids
 }
+
+// settleDelay is how long the reaper waits before its last look at a
+// young process-group tree that shows no process: far longer than the
+// microseconds between fork and exec.
+const settleDelay = 50 * time.Millisecond
 
 // ours keeps the pids that pass isOurs.
 func (t *pgroupTarget) ours(pids []int) []int {

@@ -43,13 +43,17 @@ type record struct {
 	Containment string `json:"containment"`
 	// Cgroup is the absolute path of the tree's cgroup directory.
 	Cgroup string `json:"cgroup,omitempty"`
-	// Leader is the first process of the tree; zero in a cgroup record,
-	// which is written before the leader exists.
+	// Leader is the first process of a WritePgidFile group, its proof;
+	// zero for a tree corral started, whose record is written before the
+	// leader exists.
 	Leader procIdentity `json:"leader"`
 	// Owner is the supervisor that started the tree.
 	Owner procIdentity `json:"owner"`
-	Boot  string       `json:"boot"`
-	UID   int          `json:"uid"`
+	// OwnerNS is the owner's PID namespace: its PID is meaningful only
+	// there.
+	OwnerNS uint64 `json:"owner_ns,omitempty"`
+	Boot    string `json:"boot"`
+	UID     int    `json:"uid"`
 	// Name is the base name of the executable.
 	Name string `json:"name"`
 	// External marks a record written by WritePgidFile for a group the
@@ -69,14 +73,17 @@ func newTreeID(owner procIdentity, seq uint64) string {
 	return fmt.Sprintf("%d.%d.%d", owner.PID, owner.Start, seq)
 }
 
-// fileName is the record's file name in the runs directory: the leader's
-// PID for a process-group record, the tree id for a cgroup record (which is
-// written before the leader exists).
+// fileName is the record's file name in the runs directory: the tree id
+// for a tree corral started ("cg-" or "pg-" by containment), written before
+// its leader exists; the leader's PID for a WritePgidFile record.
 func (r *record) fileName() string {
-	if r.Containment == containCgroup {
+	switch {
+	case r.Containment == containCgroup:
 		return "cg-" + r.Tree + ".json"
+	case r.External:
+		return strconv.Itoa(r.Leader.PID) + ".json"
 	}
-	return strconv.Itoa(r.Leader.PID) + ".json"
+	return "pg-" + r.Tree + ".json"
 }
 
 var errBadRecord = errors.New("malformed record")
@@ -119,7 +126,7 @@ func (r *record) validate() error {
 	case containCgroup:
 		return r.validateCgroup()
 	case containPgroup:
-		if r.Leader.PID <= 1 || r.Leader.Start == 0 {
+		if r.External && (r.Leader.PID <= 1 || r.Leader.Start == 0) {
 			return bad("no leader identity")
 		}
 		return nil

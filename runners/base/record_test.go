@@ -37,8 +37,9 @@ func TestRecordValidate(t *testing.T) {
 		{"negative grace", containPgroup, func(r *record) { r.Grace = -1 }, "grace"},
 		{"name with path", containPgroup, func(r *record) { r.Name = "/bin/sh" }, "base name"},
 		{"unknown containment", containPgroup, func(r *record) { r.Containment = "jail" }, "containment"},
-		{"pgroup leader pid 1", containPgroup, func(r *record) { r.Leader.PID = 1 }, "leader"},
-		{"pgroup no leader start", containPgroup, func(r *record) { r.Leader.Start = 0 }, "leader"},
+		{"pgroup without leader", containPgroup, func(r *record) { r.Leader = procIdentity{} }, ""},
+		{"external leader pid 1", containPgroup, func(r *record) { r.External, r.Leader.PID = true, 1 }, "leader"},
+		{"external no leader start", containPgroup, func(r *record) { r.External, r.Leader.Start = true, 0 }, "leader"},
 		{"cgroup relative", containCgroup, func(r *record) { r.Cgroup = "corral/100.5000.1" }, "clean and absolute"},
 		{"cgroup dotdot", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/corral/0123456789ab/../100.5000.1" }, "clean and absolute"},
 		{"cgroup without home key", containCgroup, func(r *record) { r.Cgroup = "/sys/fs/cgroup/corral/100.5000.1" }, "not a corral tree"},
@@ -78,30 +79,37 @@ func TestDecodeRecordGarbage(t *testing.T) {
 }
 
 func TestRecordFileName(t *testing.T) {
-	cg, pg := validRecord(containCgroup), validRecord(containPgroup)
-	if got := cg.fileName(); got != "cg-100.5000.1.json" {
-		t.Errorf("cgroup record file %q", got)
-	}
-	if got := pg.fileName(); got != "200.json" {
-		t.Errorf("pgroup record file %q", got)
+	cg, pg, ext := validRecord(containCgroup), validRecord(containPgroup), validRecord(containPgroup)
+	ext.External = true
+	for _, tt := range []struct {
+		r    record
+		want string
+	}{{cg, "cg-100.5000.1.json"}, {pg, "pg-100.5000.1.json"}, {ext, "200.json"}} {
+		if got := tt.r.fileName(); got != tt.want {
+			t.Errorf("%s record (external %v) file %q, want %q", tt.r.Containment, tt.r.External, got, tt.want)
+		}
 	}
 }
 
 func TestDecideReap(t *testing.T) {
 	r := validRecord(containPgroup)
+	r.OwnerNS = 7
 	tests := []struct {
 		boot       string
+		ns         uint64
 		ownerAlive bool
 		want       reapAction
 	}{
-		{"boot-a", true, reapKeep},
-		{"boot-a", false, reapStop},
-		{"boot-b", true, reapForget}, // an owner "alive" on another boot is a recycled PID
-		{"boot-b", false, reapForget},
+		{"boot-a", 7, true, reapKeep},
+		{"boot-a", 7, false, reapStop},
+		{"boot-a", 8, false, reapKeep}, // "dead" as seen from another PID namespace
+		{"boot-a", 8, true, reapKeep},
+		{"boot-b", 7, true, reapForget}, // an owner "alive" on another boot is a recycled PID
+		{"boot-b", 8, false, reapForget},
 	}
 	for _, tt := range tests {
-		if got := decideReap(&r, tt.boot, tt.ownerAlive); got != tt.want {
-			t.Errorf("decideReap(boot %s, owner alive %v) = %v, want %v", tt.boot, tt.ownerAlive, got, tt.want)
+		if got := decideReap(&r, tt.boot, tt.ns, tt.ownerAlive); got != tt.want {
+			t.Errorf("decideReap(boot %s, ns %d, owner alive %v) = %v, want %v", tt.boot, tt.ns, tt.ownerAlive, got, tt.want)
 		}
 	}
 }

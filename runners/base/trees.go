@@ -60,7 +60,7 @@ func treeStatus(ctx context.Context, rec *record, env *treeEnvIndex) (TreeStatus
 	}
 	st := TreeStatus{
 		Tree: rec.Tree, Name: rec.Name, Containment: rec.Containment, Cgroup: rec.Cgroup,
-		Owner: rec.Owner.PID, OwnerAlive: rec.Owner.isAlive(), Started: rec.Created,
+		Owner: rec.Owner.PID, OwnerAlive: rec.OwnerNS != pidNamespace() || rec.Owner.isAlive(), Started: rec.Created,
 		Processes: len(pids), Leader: slices.Min(pids),
 	}
 	if rec.Leader.isAlive() {
