@@ -319,7 +319,7 @@ func newBenchStalePool(b *testing.B, store *recordStore, kind string, n int) *be
 		}
 		tree := newTreeID(owner, uint64(i+1))
 		rec := &record{
-			Version: recordVersion, Tree: tree, Containment: k, Owner: owner, Boot: boot,
+			Version: recordVersion, Tree: tree, Containment: k, Owner: owner, OwnerNS: pidNamespace(), Boot: boot,
 			UID: os.Getuid(), Name: "gone", Grace: time.Second, Created: time.Now().UTC(),
 		}
 		if k == containCgroup {

@@ -361,7 +361,7 @@ func testFaultForged(t *testing.T, table *faultTable) {
 		seq++
 		return &record{
 			Version: recordVersion, Tree: newTreeID(dead, 1000+seq), Containment: containPgroup,
-			Leader: v.id, Owner: dead, Boot: boot, UID: os.Getuid(), Name: "victim",
+			Leader: v.id, Owner: dead, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(), Name: "victim",
 			Grace: faultGrace, Created: time.Now().UTC(),
 		}
 	}

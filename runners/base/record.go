@@ -111,6 +111,8 @@ func (r *record) validate() error {
 		return bad("bad tree id")
 	case r.Owner.PID <= 0 || r.Owner.Start == 0:
 		return bad("no owner identity")
+	case r.OwnerNS == 0 && pidNamespace() != 0:
+		return bad("no owner PID namespace")
 	case r.Boot == "":
 		return bad("no boot id")
 	case r.Grace < 0:

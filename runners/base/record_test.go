@@ -10,7 +10,7 @@ import (
 func validRecord(kind string) record {
 	r := record{
 		Version: recordVersion, Tree: "100.5000.1", Containment: kind,
-		Owner: procIdentity{PID: 100, Start: 5000}, Boot: "boot-a", UID: 0, Name: "sleep",
+		Owner: procIdentity{PID: 100, Start: 5000}, OwnerNS: pidNamespace(), Boot: "boot-a", UID: 0, Name: "sleep",
 		Grace: time.Second, Created: time.Unix(1, 0),
 	}
 	if kind == containCgroup {
@@ -34,6 +34,7 @@ func TestRecordValidate(t *testing.T) {
 		{"tree id with slash", containPgroup, func(r *record) { r.Tree = "../x" }, "tree id"},
 		{"no owner", containPgroup, func(r *record) { r.Owner = procIdentity{} }, "owner"},
 		{"no boot", containPgroup, func(r *record) { r.Boot = "" }, "boot"},
+		{"no owner namespace", containPgroup, func(r *record) { r.OwnerNS = 0 }, "namespace"},
 		{"negative grace", containPgroup, func(r *record) { r.Grace = -1 }, "grace"},
 		{"name with path", containPgroup, func(r *record) { r.Name = "/bin/sh" }, "base name"},
 		{"unknown containment", containPgroup, func(r *record) { r.Containment = "jail" }, "containment"},
@@ -53,6 +54,9 @@ func TestRecordValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "no owner namespace" && pidNamespace() == 0 {
+				t.Skip("no PID namespaces on this platform")
+			}
 			r := validRecord(tt.kind)
 			tt.mutate(&r)
 			b, err := r.encode()
