@@ -151,7 +151,10 @@ func (t *cgroupTree) create() error {
 		return fmt.Errorf("open cgroup: %w", err)
 	}
 	t.fd = fd
-	markTreeCgroup(t.path)
+	if err := markTreeCgroup(t.path); err != nil {
+		t.release()
+		return fmt.Errorf("mark cgroup: %w", err)
+	}
 	return nil
 }
 
@@ -162,8 +165,25 @@ const treeXattr = "user.corral.tree"
 
 // markTreeCgroup sets treeXattr on a tree cgroup. Without kernel support
 // the mark is missing, and isTreeCgroup falls back to its location.
-func markTreeCgroup(path string) {
-	unix.Setxattr(path, treeXattr, []byte(filepath.Base(path)), 0)
+func markTreeCgroup(path string) error {
+	err := unix.Setxattr(path, treeXattr, []byte(filepath.Base(path)), 0)
+	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOTSUP) {
+		return nil
+	}
+	return err
+}
+
+// isUnmarkedEmptyCgroup reports whether path is a cgroup of ours that
+// never got its mark and holds no process: what is left when an owner
+// dies between creating a tree's cgroup and marking it. Removing it harms
+// no one.
+func isUnmarkedEmptyCgroup(path string) bool {
+	if !isCgroup2Dir(path) {
+		return false
+	}
+	_, err := unix.Getxattr(path, treeXattr, nil)
+	empty, eerr := cgroupEmpty(path)
+	return errors.Is(err, unix.ENODATA) && eerr == nil && empty
 }
 
 // isTreeCgroup reports whether path is the cgroup corral created for tree

@@ -16,6 +16,7 @@ func newTree(_ Containment, _, id string) tree { return newPgroupTree(id) }
 // cgroup operations have nothing to act on on darwin; records naming a
 // cgroup cannot come from this machine.
 func isCgroup2Dir(string) bool                  { return false }
+func isUnmarkedEmptyCgroup(string) bool         { return false }
 func isTreeCgroup(string, string) bool          { return false }
 func cgroupSignal(string, syscall.Signal) error { return errors.ErrUnsupported }
 func cgroupKill(string) error                   { return errors.ErrUnsupported }

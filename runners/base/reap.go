@@ -204,6 +204,11 @@ func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
 			r.forget(rec, 0)
 			return
 		}
+		if isUnmarkedEmptyCgroup(rec.Cgroup) {
+			cgroupRemove(rec.Cgroup) // its owner died before marking it
+			r.forget(rec, 0)
+			return
+		}
 		if !isTreeCgroup(rec.Cgroup, rec.Tree) {
 			r.setAside(rec.fileName(), "names "+rec.Cgroup+", which is not a corral cgroup of this tree")
 			return

@@ -345,3 +345,45 @@ func TestReapLeavesOtherPIDNamespaces(t *testing.T) {
 		})
 	}
 }
+
+// An owner that died between creating its tree's cgroup and marking it
+// leaves a recorded, empty, unmarked cgroup: the reaper removes both.
+func TestReapUnmarkedEmptyCgroup(t *testing.T) {
+	c := probeContainment()
+	if c.Kind != containCgroup {
+		requireOrSkip(t, "no writable cgroup here")
+	}
+	t.Setenv(homeEnv, t.TempDir())
+	store, err := openRecordStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := exec.Command("sleep", "60")
+	if err := dead.Start(); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := identityOf(dead.Process.Pid)
+	dead.Process.Kill()
+	dead.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, _ := bootID()
+	tree := newTreeID(owner, 1)
+	rec := &record{Version: recordVersion, Tree: tree, Containment: containCgroup, Cgroup: treeCgroupPath(c.Where, store.home, tree),
+		Owner: owner, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(), Name: "x", Created: time.Now()}
+	if err := store.write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(rec.Cgroup, 0o755); err != nil { // no mark, no process
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cgroupRemove(filepath.Dir(rec.Cgroup)) })
+	report, err := Reap(testCtx(t), ReapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Reaped) != 1 || len(report.SetAside) != 0 || pathExists(rec.Cgroup) {
+		t.Fatalf("Reap = %+v, cgroup left: %v; want the record forgotten and the cgroup removed", report, pathExists(rec.Cgroup))
+	}
+}
