@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,10 +20,7 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	t.Helper()
 	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and no pseudo-terminals: %v", err)
-		}
-		t.Skipf("no pseudo-terminals here: %v", err)
+		requireOrSkipE2E(t, fmt.Sprintf("no pseudo-terminals here: %v", err))
 	}
 	t.Cleanup(func() { master.Close() })
 	fd := int(master.Fd())
@@ -127,4 +125,74 @@ func TestE2ETerminalForegroundAndCtrlC(t *testing.T) {
 			eventually(t, 10*time.Second, "the caller to read the terminal again", func() bool { return sc.has("caller read back") })
 		})
 	}
+}
+
+// Ctrl-Z stops the command as a shell's job: the shell that ran corral
+// sees the job stopped and gets the terminal back; fg gives it to the
+// command again.
+func TestE2ETerminalCtrlZ(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		requireOrSkipE2E(t, "no bash for an interactive job-control shell")
+	}
+	e := newE2E(t)
+	marker := newMarker(t)
+	killMarked(t, marker)
+	master, slave := openPTY(t)
+	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
+	cmd.Env = append(e.command().Env, "PS1=PROMPT> ", "TERM=dumb")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	var sc screen
+	go sc.read(master)
+	type_ := func(s string) { master.Write([]byte(s)) }
+
+	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
+	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- sh -c 'echo ready; cat'\n")
+	eventually(t, 20*time.Second, "the command to say ready", func() bool { return sc.count("ready") >= 2 }) // echoed command line, then output
+	type_("\x1a")                                                                                            // Ctrl-Z
+	eventually(t, 20*time.Second, "the shell to report the job stopped", func() bool { return sc.has("Stopped") })
+	type_("echo shell-$((1+1))-back\n")
+	eventually(t, 10*time.Second, "the shell to run a command", func() bool { return sc.has("shell-2-back") })
+	if n := len(markedProcs(marker)); n < 2 {
+		t.Fatalf("the stopped job's processes are gone (%d left)", n)
+	}
+	type_("fg\n")
+	eventually(t, 10*time.Second, "the command to get the terminal back", func() bool {
+		fg, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPGRP)
+		if err != nil {
+			return false
+		}
+		for _, pid := range markedProcs(marker) {
+			if pid == fg {
+				return true
+			}
+		}
+		return false
+	})
+	type_("typed after fg\n")
+	eventually(t, 10*time.Second, "cat to echo input after fg", func() bool { return sc.count("typed after fg") >= 2 })
+	prompts := sc.count("PROMPT> ")
+	type_("\x03") // Ctrl-C
+	eventually(t, 20*time.Second, "the shell's prompt after Ctrl-C", func() bool { return sc.count("PROMPT> ") > prompts })
+	type_("echo corral-exit=$?\n")
+	eventually(t, 20*time.Second, "corral to exit 130", func() bool { return sc.has("corral-exit=130") })
+	eventually(t, 10*time.Second, "the tree to be gone", func() bool { return len(markedProcs(marker)) == 0 })
+	type_("exit\n")
+}
+
+// requireOrSkipE2E skips, or fails under CI=true, where nothing may skip.
+func requireOrSkipE2E(t *testing.T, reason string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true and cannot run: %s", reason)
+	}
+	t.Skip(reason)
 }

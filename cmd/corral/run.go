@@ -211,7 +211,14 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 	}
 	stdio.started()
 	orphans.reapFor(proc.PID())
+	var jobs *jobControl
+	if tty != nil {
+		jobs = followJobControl(tty, proc.PID(), d.logger())
+	}
 	received, err := waitRun(proc, sigs, d)
+	if jobs != nil {
+		jobs.stop()
+	}
 	orphans.stop()
 	if tty != nil {
 		if terr := reclaimTerminal(tty); terr != nil {

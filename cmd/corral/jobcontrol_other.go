@@ -1,0 +1,16 @@
+//go:build !linux
+
+package main
+
+import (
+	"log/slog"
+	"os"
+)
+
+// jobControl is not followed outside Linux: a stopped command keeps the
+// terminal until it is continued from elsewhere.
+type jobControl struct{}
+
+func followJobControl(*os.File, int, *slog.Logger) *jobControl { return &jobControl{} }
+
+func (*jobControl) stop() {}
