@@ -43,6 +43,11 @@
 //     to corral, and the command's own exit status (130 for death by
 //     SIGINT) is corral's. corral started in the background (`corral run
 //     … &`) never takes the terminal from the shell.
+//   - Job control (Linux): when the command is stopped at the terminal
+//     (Ctrl-Z), corral takes the terminal back and stops itself with
+//     SIGTSTP, so the shell sees its job stopped; when the shell continues
+//     corral (fg, bg), corral continues the command, giving it the
+//     terminal again if corral is in the foreground.
 //   - SIGTTOU is ignored only while corral takes the terminal back, not
 //     while the command starts: an ignored signal stays ignored across
 //     exec(2), and the command must see the default disposition, as under
