@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -576,6 +577,32 @@ func TestProcBinaryFoundWithFinalPath(t *testing.T) {
 		}
 		if w := rec.all(); len(w) != 1 || w[0] != "from-override\n" {
 			t.Fatalf("ran the binary found with the old PATH: output %q", w)
+		}
+	})
+}
+
+// Clause 4: a stopped tree (Ctrl-Z, SIGSTOP) is continued after SIGTERM,
+// so it can act on it within the grace period instead of being killed at
+// its end.
+func TestProcStopOfStoppedTree(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env contractEnv) {
+		const grace = 30 * time.Second
+		env.WithGracePeriod(grace)
+		mark := newMark(t)
+		p := contractProc(t, env, mark, "proc-hang")
+		startReady(t, testCtx(t), p)
+		if err := p.(*NativeProc).Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := p.Stop(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took >= grace/2 {
+			t.Fatalf("Stop of a stopped tree took %v: SIGTERM was not followed by SIGCONT", took)
+		}
+		if left := markedPids(mark); len(left) > 0 {
+			t.Fatalf("processes left: %v", left)
 		}
 	})
 }

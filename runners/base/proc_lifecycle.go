@@ -2,7 +2,9 @@ package base
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 )
@@ -90,23 +92,42 @@ func (proc *NativeProc) drain() {
 // signalTree sends sig to the tree unless the leader has been reaped:
 // after that its group id could be recycled, and the tree is empty anyway.
 func (proc *NativeProc) signalTree(sig syscall.Signal) {
-	proc.sigMu.Lock()
-	defer proc.sigMu.Unlock()
-	if proc.reaped {
-		return
-	}
-	var err error
-	if sig == syscall.SIGKILL {
-		err = proc.tree.kill()
-	} else {
-		err = proc.tree.signal(sig)
-	}
-	if err != nil {
+	if err := proc.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		proc.logger.Warn("corral: signal tree", "tree", proc.rec.Tree, "signal", sig, "err", err)
 	}
 }
 
-func (proc *NativeProc) terminate() { proc.termOnce.Do(func() { proc.signalTree(syscall.SIGTERM) }) }
+// terminate sends SIGTERM, then SIGCONT, as a shell does: a stopped
+// process (Ctrl-Z, SIGSTOP) must run to act on SIGTERM within the grace
+// period.
+func (proc *NativeProc) terminate() {
+	proc.termOnce.Do(func() {
+		proc.signalTree(syscall.SIGTERM)
+		proc.signalTree(syscall.SIGCONT)
+	})
+}
+
+// Signal sends sig to every process of the tree, as long as the tree is
+// ours to signal: after the leader was reaped, it does nothing and returns
+// os.ErrProcessDone. It is what a job-control front end
+// uses to continue (SIGCONT) or suspend (SIGTSTP) the whole tree.
+func (proc *NativeProc) Signal(sig syscall.Signal) error {
+	proc.mu.Lock()
+	running := proc.state == stateRunning
+	proc.mu.Unlock()
+	if !running {
+		return ErrNotStarted
+	}
+	proc.sigMu.Lock()
+	defer proc.sigMu.Unlock()
+	if proc.reaped {
+		return os.ErrProcessDone
+	}
+	if sig == syscall.SIGKILL {
+		return proc.tree.kill()
+	}
+	return proc.tree.signal(sig)
+}
 
 func (proc *NativeProc) kill() {
 	proc.killOnce.Do(func() {

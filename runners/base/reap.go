@@ -262,6 +262,7 @@ func stopTarget(ctx context.Context, t reapTarget, grace time.Duration) int {
 		return len(t.members()) == 0
 	}
 	t.signal(syscall.SIGTERM)
+	t.signal(syscall.SIGCONT) // a stopped process must run to act on SIGTERM
 	if !pollUntil(ctx, grace, gone) {
 		t.kill()
 		pollUntil(context.Background(), killWait, gone)
