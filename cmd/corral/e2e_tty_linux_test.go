@@ -164,6 +164,7 @@ func TestE2ETerminalCtrlZ(t *testing.T) {
 	if n := len(markedProcs(marker)); n < 2 {
 		t.Fatalf("the stopped job's processes are gone (%d left)", n)
 	}
+	type_("bg\n") // continued in the background first, then brought back
 	type_("fg\n")
 	eventually(t, 10*time.Second, "the command to get the terminal back", func() bool {
 		fg, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPGRP)
@@ -184,6 +185,61 @@ func TestE2ETerminalCtrlZ(t *testing.T) {
 	eventually(t, 20*time.Second, "the shell's prompt after Ctrl-C", func() bool { return sc.count("PROMPT> ") > prompts })
 	type_("echo corral-exit=$?\n")
 	eventually(t, 20*time.Second, "corral to exit 130", func() bool { return sc.has("corral-exit=130") })
+	eventually(t, 10*time.Second, "the tree to be gone", func() bool { return len(markedProcs(marker)) == 0 })
+	type_("exit\n")
+}
+
+// A corral started in the background of a job-control shell, whose
+// command reads the terminal, stops with it (SIGTTIN) and runs on when
+// brought to the foreground, as the bare command would.
+func TestE2ETerminalBackgroundJob(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		requireOrSkipE2E(t, "no bash for an interactive job-control shell")
+	}
+	e := newE2E(t)
+	marker := newMarker(t)
+	killMarked(t, marker)
+	master, slave := openPTY(t)
+	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
+	cmd.Env = append(e.command().Env, "PS1=PROMPT> ", "TERM=dumb")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	var sc screen
+	go sc.read(master)
+	type_ := func(s string) { master.Write([]byte(s)) }
+
+	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
+	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- sh -c 'read x; echo got-$x' &\n")
+	eventually(t, 20*time.Second, "the job to stop on reading the terminal", func() bool {
+		type_("jobs\n")
+		time.Sleep(50 * time.Millisecond)
+		return sc.has("Stopped")
+	})
+	type_("echo shell-$((1+1))-alive\n")
+	eventually(t, 10*time.Second, "the shell to keep the terminal", func() bool { return sc.has("shell-2-alive") })
+	type_("fg\n")
+	eventually(t, 10*time.Second, "the command to get the terminal", func() bool {
+		fg, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPGRP)
+		if err != nil {
+			return false
+		}
+		for _, pid := range markedProcs(marker) {
+			if pid == fg {
+				return true
+			}
+		}
+		return false
+	})
+	type_("hello\n")
+	eventually(t, 10*time.Second, "the command to read what was typed", func() bool { return sc.has("got-hello") })
 	eventually(t, 10*time.Second, "the tree to be gone", func() bool { return len(markedProcs(marker)) == 0 })
 	type_("exit\n")
 }

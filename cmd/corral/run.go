@@ -193,10 +193,10 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 	}
 	defer stdio.close()
 	proc.WithStdio(stdio.in, stdio.out, stdio.err)
-	tty := foregroundTerminal(d.stdin)
-	if tty != nil {
+	if tty := foregroundTerminal(d.stdin); tty != nil {
 		proc.WithForeground(tty)
 	}
+	ctty := controllingTerminal(d.stdin) // in the foreground or not
 	orphans := adoptOrphans(env.Containment(), d.logger())
 
 	// Notified before Start, so that a signal during the start is not
@@ -212,16 +212,18 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 	stdio.started()
 	orphans.reapFor(proc.PID())
 	var jobs *jobControl
-	if tty != nil {
-		jobs = followJobControl(tty, proc.PID(), d.logger())
+	if ctty != nil {
+		jobs = followJobControl(ctty, proc, d.logger())
 	}
 	received, err := waitRun(proc, sigs, d)
 	if jobs != nil {
 		jobs.stop()
 	}
 	orphans.stop()
-	if tty != nil {
-		if terr := reclaimTerminal(tty); terr != nil {
+	// Take back only a terminal corral gave away: corral may be in the
+	// background by now (bg), and the terminal the shell's.
+	if ctty != nil && terminalHeldBy(ctty, proc.PID()) {
+		if terr := reclaimTerminal(ctty); terr != nil {
 			d.logger().Warn("corral: take the terminal back", "err", terr)
 		}
 	}

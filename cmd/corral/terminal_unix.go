@@ -27,6 +27,25 @@ func foregroundTerminal(f *os.File) *os.File {
 	return f
 }
 
+// controllingTerminal returns f when it is corral's controlling terminal,
+// whichever process group is in its foreground, else nil.
+func controllingTerminal(f *os.File) *os.File {
+	if f == nil {
+		return nil
+	}
+	if _, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP); err != nil {
+		return nil
+	}
+	return f
+}
+
+// terminalHeldBy reports whether process group pgid is tty's foreground
+// group.
+func terminalHeldBy(tty *os.File, pgid int) bool {
+	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	return err == nil && fg == pgid
+}
+
 // reclaimTerminal makes corral's process group the foreground group of
 // tty again. corral is a background process of the terminal at that
 // moment, and tcsetpgrp(3) from the background raises SIGTTOU, which
