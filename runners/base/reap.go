@@ -92,20 +92,28 @@ type reaper struct {
 type reapAction int
 
 const (
-	reapKeep   reapAction = iota // owner alive, or not ours to judge
-	reapForget                   // tree of another boot: only the record is left
-	reapStop                     // owner dead: stop what is left, then forget
+	reapKeep    reapAction = iota // owner alive
+	reapForget                    // tree of another boot: only the record is left
+	reapStop                      // owner dead: stop what is left, then forget
+	reapForeign                   // owner in another PID namespace: forget once the tree is gone
 )
+
+// foreignGoneAge is how old a record of another PID namespace must be
+// before the reaper forgets it for its tree being gone: younger, its owner
+// may be between writing it and starting the tree.
+const foreignGoneAge = time.Minute
 
 // decideReap is the reaper's whole policy for a valid record. ns is the
 // reaper's PID namespace: an owner recorded in another one cannot be
-// judged from here (its PID names another process, or none), so its trees
-// are left to a reaper of its own namespace.
+// judged from here (its PID names another process, or none), so its tree
+// is never stopped from here, only forgotten once nothing of it is left.
 func decideReap(rec *record, boot string, ns uint64, ownerAlive bool) reapAction {
 	switch {
 	case rec.Boot != boot:
 		return reapForget
-	case rec.OwnerNS != ns, ownerAlive:
+	case rec.OwnerNS != ns:
+		return reapForeign
+	case ownerAlive:
 		return reapKeep
 	}
 	return reapStop
@@ -131,6 +139,8 @@ func (r *reaper) pass(ctx context.Context) (int, error) {
 			r.forget(rec, 0)
 		case reapStop:
 			stale = append(stale, rec)
+		case reapForeign:
+			r.forgetIfGone(rec)
 		}
 	}
 	var env *treeEnvIndex
@@ -180,6 +190,31 @@ func (r *reaper) setAside(name, reason string) {
 	r.report.SetAside = append(r.report.SetAside, SetAsideRecord{File: name, Reason: reason})
 }
 
+// forgetIfGone forgets a record of another PID namespace whose tree has
+// no process left, removing its empty cgroup: what remains after that
+// namespace died with its owner. It never signals anything.
+func (r *reaper) forgetIfGone(rec *record) {
+	if time.Since(rec.Created) < foreignGoneAge {
+		return
+	}
+	switch rec.Containment {
+	case containCgroup:
+		if pathExists(rec.Cgroup) {
+			if empty, err := cgroupEmpty(rec.Cgroup); err != nil || !empty || !isTreeCgroup(rec.Cgroup, rec.Tree) {
+				return
+			}
+			if err := cgroupRemove(rec.Cgroup); err != nil {
+				return
+			}
+		}
+	default:
+		if len(newPgroupTarget(rec, nil).members()) > 0 {
+			return
+		}
+	}
+	r.forget(rec, 0)
+}
+
 // forget removes the record of a tree that has nothing left to stop.
 func (r *reaper) forget(rec *record, signalled int) {
 	if err := r.store.remove(rec.fileName()); err != nil {
@@ -215,7 +250,9 @@ func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
 		}
 		t = cgroupTarget{path: rec.Cgroup}
 	default:
-		t = newPgroupTarget(rec, env)
+		pt := newPgroupTarget(rec, env)
+		pt.settle = true
+		t = pt
 	}
 	n := stopTarget(ctx, t, min(rec.Grace, maxReapGrace))
 	if err := t.release(); err != nil {

@@ -342,6 +342,38 @@ func TestReapLeavesOtherPIDNamespaces(t *testing.T) {
 			if after := len(markedPids(mark)); after != before {
 				t.Fatalf("%d of %d marked processes left after Reap", after, before)
 			}
+
+			// The namespace dies with its first process, and its tree with
+			// it. Once the record is old enough, the reaper forgets it.
+			cmd.Process.Kill()
+			cmd.Wait()
+			if left := waitMarkedGone(mark, 10*time.Second); len(left) > 0 {
+				t.Fatalf("namespace's processes still alive: %v", left)
+			}
+			store, _ := openRecordStore()
+			names, _ := store.names()
+			var recs []*record
+			for _, name := range names {
+				rec, err := store.read(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec.Created = rec.Created.Add(-2 * foreignGoneAge)
+				if err := store.write(rec); err != nil {
+					t.Fatal(err)
+				}
+				recs = append(recs, rec)
+			}
+			if len(recs) != 1 {
+				t.Fatalf("records %v, want the namespace's one", names)
+			}
+			report, err = Reap(testCtx(t), ReapOptions{})
+			if err != nil || len(report.Reaped) != 1 || report.Reaped[0].Signalled != 0 {
+				t.Fatalf("Reap after the namespace died = %+v, %v; want its record forgotten, nothing signalled", report, err)
+			}
+			if recs[0].Cgroup != "" && pathExists(recs[0].Cgroup) {
+				t.Fatalf("cgroup %s left", recs[0].Cgroup)
+			}
 		})
 	}
 }

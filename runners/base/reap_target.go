@@ -34,7 +34,8 @@ type pgroupTarget struct {
 	rec     *record
 	known   []int // CORRAL_TREE carriers found by the pass's scan
 	fresh   bool  // known is stale: the next members() scans every process
-	settled bool  // the last look at a young, empty tree was taken
+	settle  bool  // take a last look at a young tree that shows no process
+	settled bool  // that last look was taken
 }
 
 func newPgroupTarget(rec *record, env *treeEnvIndex) *pgroupTarget {
@@ -75,7 +76,7 @@ func (t *pgroupTarget) members() []int {
 		}
 	}
 	pids := t.ours(escapedMembers(0, t.rec.Tree, t.rec.Owner.Start))
-	if len(pids) == 0 && !t.settled && time.Since(t.rec.Created) < time.Second {
+	if len(pids) == 0 && t.settle && !t.settled && time.Since(t.rec.Created) < time.Second {
 		// A child forked by an owner killed at that moment shows its
 		// CORRAL_TREE only once it has exec'd: look once more, shortly.
 		t.settled = true

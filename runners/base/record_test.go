@@ -106,8 +106,8 @@ func TestDecideReap(t *testing.T) {
 	}{
 		{"boot-a", 7, true, reapKeep},
 		{"boot-a", 7, false, reapStop},
-		{"boot-a", 8, false, reapKeep}, // "dead" as seen from another PID namespace
-		{"boot-a", 8, true, reapKeep},
+		{"boot-a", 8, false, reapForeign}, // "dead" as seen from another PID namespace
+		{"boot-a", 8, true, reapForeign},
 		{"boot-b", 7, true, reapForget}, // an owner "alive" on another boot is a recycled PID
 		{"boot-b", 8, false, reapForget},
 	}
