@@ -90,7 +90,10 @@
 // CORRAL_TREE value in its environment or, for WritePgidFile records,
 // membership of the group of a leader whose PID and start time still
 // match. Every process is pinned with a pidfd before the check that
-// precedes its signal. A record of another boot is simply removed. A record that
+// precedes its signal. A record of another boot is simply removed. An
+// owner in another PID namespace cannot be judged from here: its tree is
+// never signalled, and its record is forgotten once nothing of the tree is
+// left and the record is a minute old. A record that
 // is malformed, larger than 64 KiB, a symlink, not a regular file, another
 // user's, or names something that is not our cgroup is moved to
 // runs/.setaside with a warning and never acted on.
