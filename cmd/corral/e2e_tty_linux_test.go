@@ -41,8 +41,9 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 
 // screen collects what the terminal shows.
 type screen struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	session int // the session shown on failure, if not 0
 }
 
 func (s *screen) read(master *os.File) {
@@ -65,6 +66,21 @@ func (s *screen) count(text string) int {
 }
 
 func (s *screen) has(text string) bool { return s.count(text) > 0 }
+
+// logOnFailure shows the screen in the log of a failed test.
+func (s *screen) logOnFailure(t *testing.T) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			t.Logf("terminal showed:\n%s", s.buf.String())
+			if s.session != 0 {
+				out, _ := exec.Command("ps", "-s", fmt.Sprint(s.session), "-o", "pid,ppid,pgid,tpgid,stat,wchan:24,cmd").CombinedOutput()
+				t.Logf("session's processes:\n%s", out)
+			}
+		}
+	})
+}
 
 // On a terminal, corral run makes the command the foreground job: typed
 // input reaches it, Ctrl-C goes to it (corral exits 130 and the tree is
@@ -151,14 +167,30 @@ func TestE2ETerminalCtrlZ(t *testing.T) {
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 	var sc screen
+	sc.session = cmd.Process.Pid
 	go sc.read(master)
+	sc.logOnFailure(t)
 	type_ := func(s string) { master.Write([]byte(s)) }
 
 	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
 	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- sh -c 'echo ready; cat'\n")
-	eventually(t, 20*time.Second, "the command to say ready", func() bool { return sc.count("ready") >= 2 }) // echoed command line, then output
-	type_("\x1a")                                                                                            // Ctrl-Z
+	// The command line is echoed, then the command's output follows.
+	eventually(t, 20*time.Second, "the command to say ready", func() bool { return sc.count("ready") >= 2 })
+	// Ctrl-Z while sh is inside vfork(2) for cat would leave sh waiting for
+	// a stopped child, with or without corral: wait until both settled.
+	eventually(t, 20*time.Second, "sh and cat to be waiting", func() bool {
+		pids := markedProcs(marker)
+		for _, pid := range pids {
+			if processState(pid) != 'S' {
+				return false
+			}
+		}
+		return len(pids) == 2
+	})
+	prompts := sc.count("PROMPT> ")
+	type_("\x1a") // Ctrl-Z
 	eventually(t, 20*time.Second, "the shell to report the job stopped", func() bool { return sc.has("Stopped") })
+	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.count("PROMPT> ") > prompts })
 	type_("echo shell-$((1+1))-back\n")
 	eventually(t, 10*time.Second, "the shell to run a command", func() bool { return sc.has("shell-2-back") })
 	if n := len(markedProcs(marker)); n < 2 {
@@ -180,7 +212,7 @@ func TestE2ETerminalCtrlZ(t *testing.T) {
 	})
 	type_("typed after fg\n")
 	eventually(t, 10*time.Second, "cat to echo input after fg", func() bool { return sc.count("typed after fg") >= 2 })
-	prompts := sc.count("PROMPT> ")
+	prompts = sc.count("PROMPT> ")
 	type_("\x03") // Ctrl-C
 	eventually(t, 20*time.Second, "the shell's prompt after Ctrl-C", func() bool { return sc.count("PROMPT> ") > prompts })
 	type_("echo corral-exit=$?\n")
@@ -213,7 +245,9 @@ func TestE2ETerminalBackgroundJob(t *testing.T) {
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 	var sc screen
+	sc.session = cmd.Process.Pid
 	go sc.read(master)
+	sc.logOnFailure(t)
 	type_ := func(s string) { master.Write([]byte(s)) }
 
 	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
@@ -242,6 +276,19 @@ func TestE2ETerminalBackgroundJob(t *testing.T) {
 	eventually(t, 10*time.Second, "the command to read what was typed", func() bool { return sc.has("got-hello") })
 	eventually(t, 10*time.Second, "the tree to be gone", func() bool { return len(markedProcs(marker)) == 0 })
 	type_("exit\n")
+}
+
+// processState is the state letter of pid in /proc/PID/stat, or 0.
+func processState(pid int) byte {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0
+	}
+	return b[i+2]
 }
 
 // requireOrSkipE2E skips, or fails under CI=true, where nothing may skip.
