@@ -196,7 +196,15 @@ func TestE2ETerminalCtrlZ(t *testing.T) {
 	if n := len(markedProcs(marker)); n < 2 {
 		t.Fatalf("the stopped job's processes are gone (%d left)", n)
 	}
-	type_("bg\n") // continued in the background first, then brought back
+	// Continued in the background, cat stops again on reading the
+	// terminal (SIGTTIN), and corral with it; then it is brought back.
+	stopped := sc.count("Stopped")
+	type_("bg\n")
+	eventually(t, 20*time.Second, "the job to stop again in the background", func() bool {
+		type_("jobs\n")
+		time.Sleep(50 * time.Millisecond)
+		return sc.count("Stopped") > stopped
+	})
 	type_("fg\n")
 	eventually(t, 10*time.Second, "the command to get the terminal back", func() bool {
 		fg, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPGRP)
