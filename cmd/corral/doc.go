@@ -43,11 +43,16 @@
 //     to corral, and the command's own exit status (130 for death by
 //     SIGINT) is corral's. corral started in the background (`corral run
 //     … &`) never takes the terminal from the shell.
-//   - Job control (Linux): when the command is stopped at the terminal
-//     (Ctrl-Z), corral takes the terminal back and stops itself with
-//     SIGTSTP, so the shell sees its job stopped; when the shell continues
-//     corral (fg, bg), corral continues the command, giving it the
-//     terminal again if corral is in the foreground.
+//   - Job control (Linux), whether corral starts in the foreground or
+//     not: when the command stops (Ctrl-Z, or SIGTTIN from the
+//     background), corral stops itself with SIGTSTP, so the shell sees its
+//     job stopped, taking the terminal back first only if it had handed it
+//     to the command; when the shell continues corral (fg, bg), corral
+//     continues the command, giving it the terminal if corral is in the
+//     foreground. A SIGTSTP sent to corral alone stops corral alone. One
+//     race remains: if fg comes while corral is deciding to stop along
+//     with its background command, the shell may report the job stopped
+//     once more, and a second fg continues it.
 //   - SIGTTOU is ignored only while corral takes the terminal back, not
 //     while the command starts: an ignored signal stays ignored across
 //     exec(2), and the command must see the default disposition, as under
