@@ -147,30 +147,10 @@ func TestE2ETerminalForegroundAndCtrlC(t *testing.T) {
 // sees the job stopped and gets the terminal back; fg gives it to the
 // command again.
 func TestE2ETerminalCtrlZ(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		requireOrSkipE2E(t, "no bash for an interactive job-control shell")
-	}
 	e := newE2E(t)
 	marker := newMarker(t)
 	killMarked(t, marker)
-	master, slave := openPTY(t)
-	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
-	cmd.Env = append(e.command().Env, "PS1=PROMPT> ", "TERM=dumb")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	var sc screen
-	sc.session = cmd.Process.Pid
-	go sc.read(master)
-	sc.logOnFailure(t)
-	type_ := func(s string) { master.Write([]byte(s)) }
+	master, sc, type_ := startJobShell(t, e)
 
 	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
 	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- sh -c 'echo ready; cat'\n")
@@ -206,18 +186,7 @@ func TestE2ETerminalCtrlZ(t *testing.T) {
 		return sc.count("Stopped") > stopped
 	})
 	type_("fg\n")
-	eventually(t, 10*time.Second, "the command to get the terminal back", func() bool {
-		fg, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPGRP)
-		if err != nil {
-			return false
-		}
-		for _, pid := range markedProcs(marker) {
-			if pid == fg {
-				return true
-			}
-		}
-		return false
-	})
+	waitTerminalHeldBy(t, master, marker, "the command to get the terminal back")
 	type_("typed after fg\n")
 	eventually(t, 10*time.Second, "cat to echo input after fg", func() bool { return sc.count("typed after fg") >= 2 })
 	prompts = sc.count("PROMPT> ")
@@ -233,13 +202,37 @@ func TestE2ETerminalCtrlZ(t *testing.T) {
 // command reads the terminal, stops with it (SIGTTIN) and runs on when
 // brought to the foreground, as the bare command would.
 func TestE2ETerminalBackgroundJob(t *testing.T) {
+	e := newE2E(t)
+	marker := newMarker(t)
+	killMarked(t, marker)
+	master, sc, type_ := startJobShell(t, e)
+
+	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
+	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- sh -c 'read x; echo got-$x' &\n")
+	eventually(t, 20*time.Second, "the job to stop on reading the terminal", func() bool {
+		type_("jobs\n")
+		time.Sleep(50 * time.Millisecond)
+		return sc.has("Stopped")
+	})
+	type_("echo shell-$((1+1))-alive\n")
+	eventually(t, 10*time.Second, "the shell to keep the terminal", func() bool { return sc.has("shell-2-alive") })
+	type_("fg\n")
+	waitTerminalHeldBy(t, master, marker, "the command to get the terminal")
+	type_("hello\n")
+	eventually(t, 10*time.Second, "the command to read what was typed", func() bool { return sc.has("got-hello") })
+	eventually(t, 10*time.Second, "the tree to be gone", func() bool { return len(markedProcs(marker)) == 0 })
+	type_("exit\n")
+}
+
+// startJobShell starts an interactive bash, a job-control shell, on a new
+// pseudo-terminal, and returns the terminal's master side, what it shows,
+// and a function that types on it.
+func startJobShell(t *testing.T, e *e2e) (*os.File, *screen, func(string)) {
+	t.Helper()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		requireOrSkipE2E(t, "no bash for an interactive job-control shell")
 	}
-	e := newE2E(t)
-	marker := newMarker(t)
-	killMarked(t, marker)
 	master, slave := openPTY(t)
 	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
 	cmd.Env = append(e.command().Env, "PS1=PROMPT> ", "TERM=dumb")
@@ -252,23 +245,17 @@ func TestE2ETerminalBackgroundJob(t *testing.T) {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	var sc screen
-	sc.session = cmd.Process.Pid
+	sc := &screen{session: cmd.Process.Pid}
 	go sc.read(master)
 	sc.logOnFailure(t)
-	type_ := func(s string) { master.Write([]byte(s)) }
+	return master, sc, func(s string) { master.Write([]byte(s)) }
+}
 
-	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
-	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- sh -c 'read x; echo got-$x' &\n")
-	eventually(t, 20*time.Second, "the job to stop on reading the terminal", func() bool {
-		type_("jobs\n")
-		time.Sleep(50 * time.Millisecond)
-		return sc.has("Stopped")
-	})
-	type_("echo shell-$((1+1))-alive\n")
-	eventually(t, 10*time.Second, "the shell to keep the terminal", func() bool { return sc.has("shell-2-alive") })
-	type_("fg\n")
-	eventually(t, 10*time.Second, "the command to get the terminal", func() bool {
+// waitTerminalHeldBy waits until the terminal's foreground group is one of
+// the processes carrying marker.
+func waitTerminalHeldBy(t *testing.T, master *os.File, marker, what string) {
+	t.Helper()
+	eventually(t, 10*time.Second, what, func() bool {
 		fg, err := unix.IoctlGetInt(int(master.Fd()), unix.TIOCGPGRP)
 		if err != nil {
 			return false
@@ -280,10 +267,6 @@ func TestE2ETerminalBackgroundJob(t *testing.T) {
 		}
 		return false
 	})
-	type_("hello\n")
-	eventually(t, 10*time.Second, "the command to read what was typed", func() bool { return sc.has("got-hello") })
-	eventually(t, 10*time.Second, "the tree to be gone", func() bool { return len(markedProcs(marker)) == 0 })
-	type_("exit\n")
 }
 
 // processState is the state letter of pid in /proc/PID/stat, or 0.

@@ -109,13 +109,10 @@ func (proc *NativeProc) terminate() {
 
 // Signal sends sig to every process of the tree, as long as the tree is
 // ours to signal: after the leader was reaped, it does nothing and returns
-// os.ErrProcessDone. It is what a job-control front end
-// uses to continue (SIGCONT) or suspend (SIGTSTP) the whole tree.
+// os.ErrProcessDone. It is what a job-control front end uses to continue
+// (SIGCONT) or suspend (SIGTSTP) the whole tree.
 func (proc *NativeProc) Signal(sig syscall.Signal) error {
-	proc.mu.Lock()
-	running := proc.state == stateRunning
-	proc.mu.Unlock()
-	if !running {
+	if !proc.started() {
 		return ErrNotStarted
 	}
 	proc.sigMu.Lock()
@@ -256,10 +253,7 @@ func (proc *NativeProc) stopForContext(ctx context.Context) {
 // running). Every caller gets the same result as Run. Before Start it
 // returns ErrNotStarted.
 func (proc *NativeProc) Wait(ctx context.Context) error {
-	proc.mu.Lock()
-	started := proc.state == stateRunning
-	proc.mu.Unlock()
-	if !started {
+	if !proc.started() {
 		return ErrNotStarted
 	}
 	select {
@@ -268,4 +262,11 @@ func (proc *NativeProc) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// started reports whether Start succeeded.
+func (proc *NativeProc) started() bool {
+	proc.mu.Lock()
+	defer proc.mu.Unlock()
+	return proc.state == stateRunning
 }

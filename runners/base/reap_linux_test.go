@@ -204,17 +204,7 @@ func TestReapUnrecordedCgroup(t *testing.T) {
 		requireOrSkip(t, "no writable cgroup here")
 	}
 	t.Setenv(homeEnv, t.TempDir())
-	// A dead owner: a child that has exited and been reaped.
-	dead := exec.Command("sleep", "60")
-	if err := dead.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadID, err := identityOf(dead.Process.Pid)
-	dead.Process.Kill()
-	dead.Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
+	deadID := faultDeadIdentity(t)
 	self, _ := selfIdentity()
 	mark := newMark(t)
 	home := os.Getenv(homeEnv)
@@ -390,16 +380,7 @@ func TestReapUnmarkedEmptyCgroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := exec.Command("sleep", "60")
-	if err := dead.Start(); err != nil {
-		t.Fatal(err)
-	}
-	owner, err := identityOf(dead.Process.Pid)
-	dead.Process.Kill()
-	dead.Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner := faultDeadIdentity(t)
 	boot, _ := bootID()
 	tree := newTreeID(owner, 1)
 	rec := &record{Version: recordVersion, Tree: tree, Containment: containCgroup, Cgroup: treeCgroupPath(c.Where, store.home, tree),
