@@ -606,3 +606,20 @@ func TestProcStopOfStoppedTree(t *testing.T) {
 		}
 	})
 }
+
+// Clause 8: an appended variable is validated like any other.
+func TestProcInvalidAppend(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env contractEnv) {
+		for _, bad := range []*resources.EnvironmentVariable{resources.Env("PATH=/evil", "x"), resources.Env("", "x"), resources.Env("K", "a\x00b")} {
+			p, err := env.NewProcess("true")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.WithEnvironmentVariablesAppend(testCtx(t), bad, ":")
+			if err := p.Start(testCtx(t)); !errors.Is(err, resources.ErrInvalidEnvironmentVariable) {
+				p.Wait(testCtx(t))
+				t.Fatalf("Start with append %q = %v, want an invalid-variable error", bad.Key, err)
+			}
+		}
+	})
+}
