@@ -96,22 +96,8 @@ func TestE2ETerminalForegroundAndCtrlC(t *testing.T) {
 			e := newE2E(t, env...)
 			marker := newMarker(t)
 			killMarked(t, marker)
-			master, slave := openPTY(t)
 			script := `"$0" run -e ` + markerEnv + `=` + marker + ` -- sh -c 'echo ready; cat'; echo "corral exit=$?"; read line; echo "caller read $line"`
-			cmd := e.command()
-			cmd.Args = []string{"sh", "-c", script, e.bin}
-			cmd.Path = "/bin/sh"
-			cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			slave.Close()
-			exited := make(chan struct{})
-			go func() { cmd.Wait(); close(exited) }()
-			t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-			var sc screen
-			go sc.read(master)
+			master, sc, _ := startOnTerminal(t, e, "/bin/sh", "-c", script, e.bin)
 
 			eventually(t, 20*time.Second, "the command to say ready", func() bool { return sc.has("ready") })
 			pids := markedProcs(marker)
@@ -233,8 +219,17 @@ func startJobShell(t *testing.T, e *e2e) (*os.File, *screen, func(string)) {
 	if err != nil {
 		requireOrSkipE2E(t, "no bash for an interactive job-control shell")
 	}
+	return startOnTerminal(t, e, bash, "--norc", "--noprofile", "-i")
+}
+
+// startOnTerminal starts path with args as the leader of a new session
+// whose controlling terminal is a new pseudo-terminal, with corral's test
+// environment, and returns the master side, what the terminal shows, and a
+// function that types on it.
+func startOnTerminal(t *testing.T, e *e2e, path string, args ...string) (*os.File, *screen, func(string)) {
+	t.Helper()
 	master, slave := openPTY(t)
-	cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
+	cmd := exec.Command(path, args...)
 	cmd.Env = append(e.command().Env, "PS1=PROMPT> ", "TERM=dumb")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
