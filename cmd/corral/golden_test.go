@@ -54,10 +54,7 @@ func TestDoctorGolden(t *testing.T) {
 			isolateHome(t)
 			d, stdout, stderr := testDeps(t, "")
 			d.doctor = fakeDoctor(tt.nix)
-			d.reap = func(context.Context, base.ReapOptions) (*base.ReapReport, error) {
-				t.Error("doctor reaped: it must only observe")
-				return nil, nil
-			}
+			forbidReap(t, d, "doctor")
 			r := runWith(t, d, stdout, stderr, "doctor")
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("code %d, stderr %q", r.code, r.stderr)
@@ -118,10 +115,7 @@ func TestPsGolden(t *testing.T) {
 			d, stdout, stderr := testDeps(t, "")
 			d.listTrees = func(context.Context) ([]base.TreeStatus, error) { return tt.trees, nil }
 			d.now = func() time.Time { return psNow }
-			d.reap = func(context.Context, base.ReapOptions) (*base.ReapReport, error) {
-				t.Error("ps reaped: it must only observe")
-				return nil, nil
-			}
+			forbidReap(t, d, "ps")
 			r := runWith(t, d, stdout, stderr, "ps")
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("code %d, stderr %q", r.code, r.stderr)
@@ -218,5 +212,13 @@ func TestHumanAge(t *testing.T) {
 		if got := humanAge(tt.d); got != tt.want {
 			t.Errorf("humanAge(%v) = %q, want %q", tt.d, got, tt.want)
 		}
+	}
+}
+
+// forbidReap fails the test if command cmd reaps: it must only observe.
+func forbidReap(t *testing.T, d *deps, cmd string) {
+	d.reap = func(context.Context, base.ReapOptions) (*base.ReapReport, error) {
+		t.Errorf("%s reaped: it must only observe", cmd)
+		return nil, nil
 	}
 }
