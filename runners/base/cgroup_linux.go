@@ -123,8 +123,9 @@ func probeCgroupDir(dir string) error {
 // program runs outside, and every descendant, whatever it does with
 // sessions or process groups, stays inside.
 type cgroupTree struct {
-	path string
-	fd   int
+	path     string
+	fd       int
+	released bool // removed by releaseIfEmpty
 }
 
 // newCgroupTree returns the tree cgroup at path, not yet created.
@@ -233,11 +234,15 @@ func (t *cgroupTree) empty() (bool, error)            { return cgroupEmpty(t.pat
 func (t *cgroupTree) releaseIfEmpty() bool {
 	t.closeFD()
 	err := unix.Rmdir(t.path)
-	return err == nil || errors.Is(err, unix.ENOENT)
+	t.released = err == nil || errors.Is(err, unix.ENOENT)
+	return t.released
 }
 
 func (t *cgroupTree) release() error {
 	t.closeFD()
+	if t.released {
+		return nil
+	}
 	return cgroupRemove(t.path)
 }
 
