@@ -1,4 +1,4 @@
-package base
+package lines
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestForwardLines(t *testing.T) {
-	long := strings.Repeat("y", 3*forwardBufferSize+17)
+	long := strings.Repeat("y", 3*bufferSize+17)
 	tests := []struct {
 		name string
 		in   string
@@ -30,7 +30,7 @@ func TestForwardLines(t *testing.T) {
 		} {
 			t.Run(tt.name+"/"+rname, func(t *testing.T) {
 				rec := &lineRecorder{}
-				forwardLines(r(tt.in), &lineWriter{w: rec})
+				Forward(r(tt.in), NewWriter(rec))
 				got := rec.all()
 				if len(got) != len(tt.want) {
 					t.Fatalf("%d writes, want %d", len(got), len(tt.want))
@@ -48,13 +48,13 @@ func TestForwardLines(t *testing.T) {
 // After the writer fails, lines are still read to the end, and the first
 // error is kept.
 func TestForwardLinesWriterFails(t *testing.T) {
-	lw := &lineWriter{w: failingWriter{}}
+	lw := NewWriter(failingWriter{})
 	r := bytes.NewReader(bytes.Repeat([]byte("line\n"), 10000))
-	forwardLines(r, lw)
+	Forward(r, lw)
 	if r.Len() != 0 {
 		t.Fatalf("%d bytes left unread after the writer failed", r.Len())
 	}
-	if lw.err() == nil {
+	if lw.Err() == nil {
 		t.Fatal("writer error lost")
 	}
 }

@@ -1,4 +1,4 @@
-package base
+package envmerge
 
 import (
 	"slices"
@@ -13,7 +13,7 @@ func TestMergeEnv(t *testing.T) {
 		name      string
 		inherited []string
 		layers    [][]*resources.EnvironmentVariable
-		appends   []envAppend
+		appends   []Append
 		want      []string
 	}{
 		{"inherited only", []string{"A=1", "B=2"}, nil, nil, []string{"A=1", "B=2"}},
@@ -21,18 +21,18 @@ func TestMergeEnv(t *testing.T) {
 			[][]*resources.EnvironmentVariable{{e("A", "env")}, {e("A", "proc"), e("C", 3)}}, nil,
 			[]string{"A=proc", "B=2", "C=3"}},
 		{"last value within a layer wins", nil, [][]*resources.EnvironmentVariable{{e("A", 1), e("A", 2)}}, nil, []string{"A=2"}},
-		{"append to inherited", []string{"PATH=/bin"}, nil, []envAppend{{"PATH", "/x", ":"}}, []string{"PATH=/bin:/x"}},
-		{"append to unset", nil, nil, []envAppend{{"NEW", "v", ":"}}, []string{"NEW=v"}},
-		{"append to empty", []string{"E="}, nil, []envAppend{{"E", "v", ":"}}, []string{"E=v"}},
+		{"append to inherited", []string{"PATH=/bin"}, nil, []Append{{"PATH", "/x", ":"}}, []string{"PATH=/bin:/x"}},
+		{"append to unset", nil, nil, []Append{{"NEW", "v", ":"}}, []string{"NEW=v"}},
+		{"append to empty", []string{"E="}, nil, []Append{{"E", "v", ":"}}, []string{"E=v"}},
 		{"appends build on each other and on layers", []string{"P=a"},
-			[][]*resources.EnvironmentVariable{{e("P", "b")}}, []envAppend{{"P", "c", ","}, {"P", "d", ";"}},
+			[][]*resources.EnvironmentVariable{{e("P", "b")}}, []Append{{"P", "c", ","}, {"P", "d", ";"}},
 			[]string{"P=b,c;d"}},
 		{"invalid variables skipped", nil, [][]*resources.EnvironmentVariable{{e("", "x"), e("A=B", "x"), nil, e("OK", 1)}}, nil, []string{"OK=1"}},
 		{"malformed inherited skipped", []string{"NOEQUALS", "=x", "A=1"}, nil, nil, []string{"A=1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := mergeEnv(tt.inherited, tt.layers, tt.appends); !slices.Equal(got, tt.want) {
+			if got := Merge(tt.inherited, tt.layers, tt.appends); !slices.Equal(got, tt.want) {
 				t.Fatalf("mergeEnv = %q, want %q", got, tt.want)
 			}
 		})
@@ -41,10 +41,10 @@ func TestMergeEnv(t *testing.T) {
 
 func TestLookupEnv(t *testing.T) {
 	env := []string{"A=1", "AB=2", "A=3"}
-	if v, ok := lookupEnv(env, "A"); !ok || v != "3" {
+	if v, ok := Lookup(env, "A"); !ok || v != "3" {
 		t.Fatalf("lookupEnv A = %q %v", v, ok)
 	}
-	if _, ok := lookupEnv(env, "B"); ok {
+	if _, ok := Lookup(env, "B"); ok {
 		t.Fatal("found B")
 	}
 }

@@ -1,0 +1,34 @@
+package cgroup
+
+import (
+	"errors"
+	"syscall"
+)
+
+// DirName is the directory that would hold corral's cgroups.
+const DirName = "corral"
+
+// ProbePrefix starts the name of a probe's test cgroup.
+const ProbePrefix = "probe."
+
+// ProbeResult is where trees can be contained, or why they cannot.
+type ProbeResult struct{ Where, Reason string }
+
+// Probe: darwin has no cgroups.
+func Probe() ProbeResult {
+	return ProbeResult{Reason: "darwin has no cgroups: descendants that leave the process group are not contained"}
+}
+
+func Mount() string                       { return "" }
+func Create(string) (int, error)          { return -1, errors.ErrUnsupported }
+func Procs(string) ([]int, error)         { return nil, errors.ErrUnsupported }
+func Contains(string, int) bool           { return false }
+func Signal(string, syscall.Signal) error { return errors.ErrUnsupported }
+func Kill(string) error                   { return errors.ErrUnsupported }
+func Empty(string) (bool, error)          { return false, errors.ErrUnsupported }
+func Remove(string) error                 { return errors.ErrUnsupported }
+func RemoveIfEmpty(string) bool           { return false }
+func IsCgroup2Dir(string) bool            { return false }
+func Mark(string) error                   { return errors.ErrUnsupported }
+func IsUnmarkedEmpty(string) bool         { return false }
+func IsTree(string, string, string) bool  { return false }

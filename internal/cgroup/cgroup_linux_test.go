@@ -1,0 +1,131 @@
+package cgroup
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestCgroup2MountPoint(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want string
+		ok   bool
+	}{
+		{"35 25 0:30 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw", "/sys/fs/cgroup", true},
+		{"36 30 0:31 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 none rw,nsdelegate", "/sys/fs/cgroup/unified", true},
+		{"37 30 0:32 /sub /mnt/cg rw - cgroup2 none rw", "", false}, // not the root of the hierarchy
+		{"38 30 0:33 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory", "", false},
+		{"garbage", "", false},
+	} {
+		got, ok := cgroup2MountPoint(tc.line)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("cgroup2MountPoint(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// writable returns a fresh directory under the probed corral cgroup
+// directory, or skips (fails under CI=true) when there is none.
+func writable(t *testing.T) string {
+	t.Helper()
+	p := Probe()
+	if p.Where == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and no writable cgroup: %s", p.Reason)
+		}
+		t.Skip(p.Reason)
+	}
+	dir := filepath.Join(p.Where, "test-"+strconv.Itoa(os.Getpid()), "1.2.3")
+	t.Cleanup(func() { Kill(dir); Remove(filepath.Dir(dir)) })
+	return dir
+}
+
+func TestTreeCgroupLifecycle(t *testing.T) {
+	path := writable(t)
+	fd, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Mark(path); err != nil {
+		t.Fatal(err)
+	}
+	if !IsTree(path, "1.2.3", "") || IsTree(path, "9.9.9", "") {
+		t.Fatal("IsTree does not follow the mark")
+	}
+	cmd := exec.Command("sh", "-c", "setsid sleep 30 & sleep 30")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	defer cmd.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pids, _ := Procs(path)
+		if len(pids) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("members %v, want the shell and its setsid child", pids)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !Contains(path, cmd.Process.Pid) || Contains(path, os.Getpid()) {
+		t.Fatal("Contains is wrong about the leader or the test")
+	}
+	if empty, err := Empty(path); err != nil || empty {
+		t.Fatalf("Empty = %v, %v with members", empty, err)
+	}
+	if RemoveIfEmpty(path) {
+		t.Fatal("a populated cgroup was removed")
+	}
+	if err := Kill(path); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if empty, _ := Empty(path); empty {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("cgroup still populated after cgroup.kill")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("cgroup still there after Remove: %v", err)
+	}
+	if err := Remove(path); err != nil {
+		t.Fatalf("second Remove: %v", err)
+	}
+}
+
+func TestUnmarkedEmpty(t *testing.T) {
+	path := writable(t)
+	fd, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	if !IsUnmarkedEmpty(path) {
+		t.Fatal("a fresh unmarked cgroup is not IsUnmarkedEmpty")
+	}
+	if err := Mark(path); err != nil {
+		t.Fatal(err)
+	}
+	if IsUnmarkedEmpty(path) {
+		t.Fatal("a marked cgroup is IsUnmarkedEmpty")
+	}
+	if IsTree(os.TempDir(), "1.2.3", "") {
+		t.Fatal("a plain directory is a tree cgroup")
+	}
+}

@@ -1,0 +1,193 @@
+// Package stop is the one sequence by which corral ends a process tree,
+// whoever asks (a Proc's Stop, a leader that exited and left children, a
+// cancelled context, the reaper): the stop signal (SIGTERM unless told
+// otherwise), SIGCONT so that a stopped tree can act on it, a wait of up
+// to the grace period, SIGKILL, and a bounded wait until the tree is
+// gone.
+//
+// The tree is a Target: anything that can signal and kill all of its
+// members and tell when none is left. The sequence sends each signal at
+// most once however many callers run it, and returns the errors of every
+// signal joined, so that a caller logs them once per tree.
+package stop
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Target is one process tree.
+type Target interface {
+	// Signal sends sig to every member of the tree.
+	Signal(sig syscall.Signal) error
+	// Kill sends SIGKILL to every member of the tree.
+	Kill() error
+	// Empty reports whether no member is left.
+	Empty() (bool, error)
+}
+
+// ErrSurvived is returned when members of the tree are still there after
+// SIGKILL and the bounded wait.
+var ErrSurvived = errors.New("tree still running after SIGKILL")
+
+// DefaultKillWait bounds the wait for a tree to vanish after SIGKILL.
+const DefaultKillWait = 2 * time.Second
+
+// Options configure a Sequence. The zero value sends SIGTERM and kills at
+// once.
+type Options struct {
+	// Grace is how long the tree has between the stop signal and SIGKILL.
+	Grace time.Duration
+	// Signal is the stop signal; 0 means SIGTERM.
+	Signal syscall.Signal
+}
+
+// Sequence stops one Target. It is safe for concurrent use: Run may be
+// called by any number of goroutines, and each signal is sent once.
+type Sequence struct {
+	target Target
+	opts   Options
+
+	termOnce sync.Once
+	killOnce sync.Once
+	killed   chan struct{}
+
+	mu       sync.Mutex
+	errs     []error
+	emptyErr bool // an Empty error was noted: poll errors are noted once
+}
+
+// New returns the stop sequence of t.
+func New(t Target, o Options) *Sequence {
+	if o.Signal == 0 {
+		o.Signal = syscall.SIGTERM
+	}
+	return &Sequence{target: t, opts: o, killed: make(chan struct{})}
+}
+
+// Terminate sends the stop signal, then SIGCONT, once.
+func (s *Sequence) Terminate() {
+	s.termOnce.Do(func() {
+		s.note(s.target.Signal(s.opts.Signal))
+		s.note(s.target.Signal(syscall.SIGCONT))
+	})
+}
+
+// Kill sends SIGKILL once and closes Killed.
+func (s *Sequence) Kill() {
+	s.killOnce.Do(func() {
+		s.note(s.target.Kill())
+		close(s.killed)
+	})
+}
+
+// Killed is closed once SIGKILL was sent.
+func (s *Sequence) Killed() <-chan struct{} { return s.killed }
+
+func (s *Sequence) note(err error) {
+	if err != nil {
+		s.mu.Lock()
+		s.errs = append(s.errs, err)
+		s.mu.Unlock()
+	}
+}
+
+// Err returns the errors the signals met so far, joined.
+func (s *Sequence) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.errs...)
+}
+
+// Wait says how Run learns that the tree is gone.
+type Wait struct {
+	// Done, when set, is closed once the tree is gone: Run waits on it
+	// instead of polling Target.Empty.
+	Done <-chan struct{}
+	// KillWait bounds the wait after SIGKILL; 0 means DefaultKillWait.
+	KillWait time.Duration
+}
+
+// Run stops the tree: nothing when it is already gone, else the stop
+// signal and SIGCONT, a wait of up to the grace period (cut short when ctx
+// is done or another caller killed the tree), SIGKILL, and a wait of up to
+// KillWait. It returns nil once the tree is gone, else ErrSurvived; the
+// errors of the signals sent are joined to it.
+func (s *Sequence) Run(ctx context.Context, w Wait) error {
+	if w.KillWait == 0 {
+		w.KillWait = DefaultKillWait
+	}
+	if s.gone(w) {
+		return nil
+	}
+	s.Terminate()
+	if s.waitGone(w, s.opts.Grace, ctx.Done(), s.killed) {
+		return nil
+	}
+	s.Kill()
+	if s.waitGone(w, w.KillWait, nil, nil) {
+		return nil
+	}
+	return errors.Join(ErrSurvived, s.Err())
+}
+
+func (s *Sequence) gone(w Wait) bool {
+	if w.Done != nil {
+		select {
+		case <-w.Done:
+			return true
+		default:
+			return false
+		}
+	}
+	empty, err := s.target.Empty()
+	if err != nil {
+		s.mu.Lock()
+		if !s.emptyErr {
+			s.emptyErr = true
+			s.errs = append(s.errs, err)
+		}
+		s.mu.Unlock()
+	}
+	return empty
+}
+
+// waitGone waits until the tree is gone (true), or d has passed or one of
+// the hurry channels is closed (then the last look's answer).
+func (s *Sequence) waitGone(w Wait, d time.Duration, hurry1 <-chan struct{}, hurry2 <-chan struct{}) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	if w.Done != nil {
+		select {
+		case <-w.Done:
+			return true
+		case <-deadline.C:
+		case <-hurry1:
+		case <-hurry2:
+		}
+		return s.gone(w)
+	}
+	delay := 200 * time.Microsecond
+	for {
+		if s.gone(w) {
+			return true
+		}
+		tick := time.NewTimer(delay)
+		select {
+		case <-deadline.C:
+			tick.Stop()
+			return s.gone(w)
+		case <-hurry1:
+			tick.Stop()
+			return s.gone(w)
+		case <-hurry2:
+			tick.Stop()
+			return s.gone(w)
+		case <-tick.C:
+		}
+		delay = min(2*delay, 10*time.Millisecond)
+	}
+}
