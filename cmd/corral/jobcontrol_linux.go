@@ -7,7 +7,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/corralrun/corral/runners/base"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,7 +36,7 @@ type jobControl struct {
 
 // followJobControl starts watching proc, whose leader is also its process
 // group, until stop is called.
-func followJobControl(tty *os.File, proc *base.NativeProc, logger *slog.Logger) *jobControl {
+func followJobControl(tty *os.File, proc jobProc, logger *slog.Logger) *jobControl {
 	j := &jobControl{quit: make(chan struct{}), done: make(chan struct{})}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGCONT)
@@ -76,7 +75,7 @@ func (j *jobControl) stop() {
 // terminalJob is the command as a job of corral's terminal.
 type terminalJob struct {
 	tty    *os.File
-	proc   *base.NativeProc
+	proc   jobProc
 	leader int
 	logger *slog.Logger
 }

@@ -183,7 +183,7 @@ func parsePort(s string) (int, error) {
 // runNative runs cfg.command on the host and waits for it, stopping the
 // tree when corral is signalled.
 func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
-	proc, env, err := newNativeProc(ctx, d, cfg)
+	proc, containment, err := newNativeProc(ctx, d, cfg)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 		proc.WithForeground(tty)
 	}
 	ctty := controllingTerminal(d.stdin) // in the foreground or not
-	orphans := adoptOrphans(env.Containment(), d.logger())
+	orphans := adoptOrphans(containment, d.logger())
 
 	// Notified before Start, so that a signal during the start is not
 	// lost: it stops the tree as soon as there is one.
@@ -235,29 +235,29 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 }
 
 // newNativeProc creates the environment and the process of cfg.
-func newNativeProc(ctx context.Context, d *deps, cfg *runConfig) (*base.NativeProc, *base.NativeEnvironment, error) {
+func newNativeProc(ctx context.Context, d *deps, cfg *runConfig) (runProc, base.Containment, error) {
 	env, err := base.NewNativeEnvironment(ctx, cfg.dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, base.Containment{}, err
 	}
 	env.WithGracePeriod(cfg.grace)
 	env.WithLogger(d.logger())
 	env.WithEnvironmentVariables(ctx, cfg.envs...)
 	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
 	if err != nil {
-		return nil, nil, notFoundStatus(err)
+		return nil, base.Containment{}, notFoundStatus(err)
 	}
-	proc, ok := p.(*base.NativeProc)
+	proc, ok := p.(runProc)
 	if !ok {
-		return nil, nil, fmt.Errorf("native environment returned a %T, not a *base.NativeProc", p)
+		return nil, base.Containment{}, fmt.Errorf("native environment returned a %T, which cannot run in the foreground", p)
 	}
-	return proc, env, nil
+	return proc, env.Containment(), nil
 }
 
 // waitRun waits for proc to end. The first signal corral receives stops
 // the tree (SIGTERM, grace, SIGKILL); a second one cuts the grace short.
 // It returns the first signal received, or 0, and the process's result.
-func waitRun(proc *base.NativeProc, sigs <-chan os.Signal, d *deps) (syscall.Signal, error) {
+func waitRun(proc base.Proc, sigs <-chan os.Signal, d *deps) (syscall.Signal, error) {
 	done := make(chan error, 1)
 	go func() { done <- proc.Wait(context.Background()) }() // ends with the proc
 	stopCtx, hurry := context.WithCancel(context.Background())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/corralrun/corral/internal/sys"
 	"github.com/corralrun/corral/runners/base"
 )
 
@@ -29,10 +30,10 @@ type orphanReaper struct {
 // starts, so that no orphan escapes to init in between.
 func adoptOrphans(c base.Containment, logger *slog.Logger) *orphanReaper {
 	r := &orphanReaper{logger: logger}
-	if c.Kind != "pgroup" {
+	if c.Kind != base.ContainmentPgroup {
 		return r
 	}
-	if err := setSubreaper(true); err != nil {
+	if err := sys.SetSubreaper(true); err != nil {
 		if !errors.Is(err, errors.ErrUnsupported) {
 			logger.Warn("corral: cannot become a child subreaper; orphans of the command go to init", "err", err)
 		}
@@ -63,7 +64,7 @@ func (r *orphanReaper) stop() {
 		close(r.quit)
 		<-r.done
 	}
-	if err := setSubreaper(false); err != nil {
+	if err := sys.SetSubreaper(false); err != nil {
 		r.logger.Debug("corral: end child subreaping", "err", err)
 	}
 	r.enabled = false

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corralrun/corral/internal/procfs"
 )
 
 // TestE2ESubreaperReapsOrphans: under process-group containment, corral
@@ -84,16 +86,25 @@ func TestZombieChildrenExcludesLeader(t *testing.T) {
 	defer p.Wait()
 	self := os.Getpid()
 	eventually(t, 5*time.Second, "no zombie child found", func() bool {
-		for _, pid := range zombieChildren(self, 0) {
+		for _, pid := range procfs.ZombieChildren(self, 0) {
 			if pid == p.Pid {
 				return true
 			}
 		}
 		return false
 	})
-	for _, pid := range zombieChildren(self, p.Pid) {
+	for _, pid := range procfs.ZombieChildren(self, p.Pid) {
 		if pid == p.Pid {
 			t.Errorf("zombieChildren listed the excluded pid %d", pid)
 		}
 	}
+}
+
+// procStateAndParent reads the state and parent of pid.
+func procStateAndParent(pid int) (state byte, ppid int, ok bool) {
+	st, err := procfs.ReadStat(pid)
+	if err != nil {
+		return 0, 0, false
+	}
+	return st.State, st.PPID, true
 }

@@ -22,11 +22,14 @@ var treeSeq atomic.Uint64
 
 var treeIDPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 
-// newTreeID names a tree after its owner and a sequence number: the
-// owner's identity in the name lets the reaper check that a record and
-// the cgroup it names agree.
-func newTreeID(owner Identity) string {
-	return fmt.Sprintf("%d.%d.%d", owner.PID, owner.Start, treeSeq.Add(1))
+// newTreeID names a new tree of owner with the next sequence number.
+func newTreeID(owner Identity) string { return TreeID(owner, treeSeq.Add(1)) }
+
+// TreeID names a tree after its owner and a sequence number: the owner's
+// identity in the name lets the reaper check that a record and the cgroup
+// it names agree. Records made by New and NewExternal get a fresh one.
+func TreeID(owner Identity, seq uint64) string {
+	return fmt.Sprintf("%d.%d.%d", owner.PID, owner.Start, seq)
 }
 
 // ValidTreeID reports whether id has the shape of a tree id.

@@ -154,7 +154,10 @@ func BenchmarkStop(b *testing.B) {
 		}
 		reportP50(b, "p50-ms", ds)
 	})
-	for _, c := range []struct{ name, containment string }{{"native", ""}, {"native-pgroup", containPgroup}} {
+	for _, c := range []struct {
+		name        string
+		containment ContainmentKind
+	}{{"native", ""}, {"native-pgroup", ContainmentPgroup}} {
 		b.Run(c.name, func(b *testing.B) {
 			env := benchNative(b, c.containment) // default grace: never waited out, the tree obeys SIGTERM
 			var ds []time.Duration
@@ -169,7 +172,10 @@ func BenchmarkStop(b *testing.B) {
 // BenchmarkStopRatio alternates bare and native stops of the tree and
 // reports the ratio of their medians, and each median.
 func BenchmarkStopRatio(b *testing.B) {
-	for _, c := range []struct{ name, containment string }{{"default", ""}, {"pgroup", containPgroup}} {
+	for _, c := range []struct {
+		name        string
+		containment ContainmentKind
+	}{{"default", ""}, {"pgroup", ContainmentPgroup}} {
 		b.Run(c.name, func(b *testing.B) {
 			env := benchNative(b, c.containment)
 			var bare, native []time.Duration

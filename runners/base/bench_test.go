@@ -12,6 +12,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/lines"
+	"github.com/corralrun/corral/internal/records"
 )
 
 // Benchmarks of issue 2 (item 7: start, line forwarding) and issue 3
@@ -40,7 +44,7 @@ func benchTrue(b *testing.B) string {
 
 // benchNative returns an environment whose records go to a temporary
 // CORRAL_HOME, in the containment given ("" for the host's default).
-func benchNative(b *testing.B, containment string) *NativeEnvironment {
+func benchNative(b *testing.B, containment ContainmentKind) *NativeEnvironment {
 	b.Helper()
 	return benchNativeIn(b, containment, b.TempDir())
 }
@@ -57,10 +61,10 @@ func benchTmpfsHome(b *testing.B) string {
 	return dir
 }
 
-func benchNativeIn(b *testing.B, containment, home string) *NativeEnvironment {
+func benchNativeIn(b *testing.B, containment ContainmentKind, home string) *NativeEnvironment {
 	b.Helper()
-	b.Setenv(homeEnv, home)
-	b.Setenv(containmentEnv, containment)
+	b.Setenv(records.HomeEnv, home)
+	b.Setenv(containmentEnv, string(containment))
 	env, err := NewNativeEnvironment(context.Background(), b.TempDir())
 	if err != nil {
 		b.Fatal(err)
@@ -91,12 +95,13 @@ func benchNativeRun(b *testing.B, env *NativeEnvironment, bin string) {
 var startVariants = []benchStartVariant{
 	{"native", "", false},
 	{"native-tmpfs-home", "", true},
-	{"native-pgroup", containPgroup, false},
+	{"native-pgroup", ContainmentPgroup, false},
 }
 
 type benchStartVariant struct {
-	name, containment string
-	tmpfs             bool // CORRAL_HOME on tmpfs
+	name        string
+	containment ContainmentKind
+	tmpfs       bool // CORRAL_HOME on tmpfs
 }
 
 // BenchmarkStart measures one Start+Wait of true(1): bare is exec.Cmd.Run,
@@ -217,7 +222,7 @@ func benchCopy(b *testing.B, payload []byte) {
 func benchForward(b *testing.B, payload []byte) {
 	r, done := benchPipe(b, payload)
 	var c benchCounter
-	forwardLines(r, &lineWriter{w: &c})
+	lines.Forward(r, lines.NewWriter(&c))
 	r.Close()
 	<-done
 	benchCheck(b, &c, len(payload))
@@ -284,11 +289,11 @@ const benchStaleRecords = 1000
 const benchGonePID = 1 << 30
 
 // benchGoneOwner owns every stale record the benchmarks write.
-var benchGoneOwner = procIdentity{PID: benchGonePID, Start: 1}
+var benchGoneOwner = records.Identity{PID: benchGonePID, Start: 1}
 
 // benchStalePool holds, outside the runs directory, n records of trees
 // that are long gone: owners and leaders with PIDs no process has, cgroups
-// that do not exist. kind is containCgroup, containPgroup, or "mixed"
+// that do not exist. kind is ContainmentCgroup, ContainmentPgroup, or "mixed"
 // (half each). Each op hard-links them into the runs directory: a link
 // allocates no inode, so the setup neither dominates the run nor leaves
 // the file system full of freshly deleted inodes (which slows every file
@@ -301,13 +306,13 @@ type benchStalePool struct {
 	names []string
 }
 
-func newBenchStalePool(b *testing.B, store *recordStore, kind string, n int) *benchStalePool {
+func newBenchStalePool(b *testing.B, store *records.Store, kind string, n int) *benchStalePool {
 	b.Helper()
-	boot, err := bootID()
+	boot, err := records.BootID()
 	if err != nil {
 		b.Fatal(err)
 	}
-	pool := &benchStalePool{dir: filepath.Join(store.home, "pool-"+kind)}
+	pool := &benchStalePool{dir: filepath.Join(store.Home(), "pool-"+kind)}
 	if err := os.Mkdir(pool.dir, 0o700); err != nil {
 		b.Fatal(err)
 	}
@@ -315,34 +320,34 @@ func newBenchStalePool(b *testing.B, store *recordStore, kind string, n int) *be
 	for i := range n {
 		k := kind
 		if kind == "mixed" {
-			k = []string{containCgroup, containPgroup}[i%2]
+			k = []string{string(ContainmentCgroup), string(ContainmentPgroup)}[i%2]
 		}
-		tree := newTreeID(owner, uint64(i+1))
-		rec := &record{
-			Version: recordVersion, Tree: tree, Containment: k, Owner: owner, OwnerNS: pidNamespace(), Boot: boot,
+		tree := records.TreeID(owner, uint64(i+1))
+		rec := &records.Record{
+			Version: records.Version, Tree: tree, Containment: ContainmentKind(k), Owner: owner, OwnerNS: records.PIDNamespace(), Boot: boot,
 			UID: os.Getuid(), Name: "gone", Grace: time.Second, Created: time.Now().UTC(),
 		}
-		if k == containCgroup {
-			rec.Cgroup = treeCgroupPath(filepath.Join("/nonexistent", cgroupDirName), store.home, tree)
+		if k == string(ContainmentCgroup) {
+			rec.Cgroup = records.CgroupPath(filepath.Join("/nonexistent", cgroup.DirName), store.Home(), tree)
 		} else {
-			rec.Leader = procIdentity{PID: benchGonePID - 1 - i, Start: 1}
+			rec.Leader = records.Identity{PID: benchGonePID - 1 - i, Start: 1}
 		}
-		data, err := rec.encode()
+		data, err := rec.Encode()
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(pool.dir, rec.fileName()), data, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(pool.dir, rec.FileName()), data, 0o600); err != nil {
 			b.Fatal(err)
 		}
-		pool.names = append(pool.names, rec.fileName())
+		pool.names = append(pool.names, rec.FileName())
 	}
 	return pool
 }
 
 // plant links every record of the pool into the runs directory.
-func (p *benchStalePool) plant(b *testing.B, store *recordStore) {
+func (p *benchStalePool) plant(b *testing.B, store *records.Store) {
 	for _, name := range p.names {
-		if err := os.Link(filepath.Join(p.dir, name), filepath.Join(store.dir, name)); err != nil {
+		if err := os.Link(filepath.Join(p.dir, name), filepath.Join(store.Dir(), name)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -365,7 +370,7 @@ func benchBareSweep(b *testing.B, dir string) int {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var r record
+		var r records.Record
 		if err := json.Unmarshal(data, &r); err != nil {
 			b.Fatal(err)
 		}
@@ -387,7 +392,7 @@ func benchReap(b *testing.B) int {
 	}
 	// Count only our records: the sweep may also meet orphaned cgroups of
 	// other processes on the machine.
-	prefix := newTreeID(benchGoneOwner, 0)
+	prefix := records.TreeID(benchGoneOwner, 0)
 	prefix = prefix[:len(prefix)-1]
 	n := 0
 	for _, r := range rep.Reaped {
@@ -398,13 +403,13 @@ func benchReap(b *testing.B) int {
 	return n
 }
 
-var benchSweepKinds = []string{containCgroup, containPgroup, "mixed"}
+var benchSweepKinds = []string{string(ContainmentCgroup), string(ContainmentPgroup), "mixed"}
 
 // BenchmarkReapSweep measures one Reap over 1000 records of dead trees
 // (target: under 1 s), per kind of record, and the bare baseline.
 func BenchmarkReapSweep(b *testing.B) {
-	b.Setenv(homeEnv, b.TempDir())
-	store, err := openRecordStore()
+	b.Setenv(records.HomeEnv, b.TempDir())
+	store, err := records.Open()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -423,7 +428,7 @@ func BenchmarkReapSweep(b *testing.B) {
 			}
 		}
 	}
-	b.Run("bare", func(b *testing.B) { sweep(b, "mixed", func() int { return benchBareSweep(b, store.dir) }) })
+	b.Run("bare", func(b *testing.B) { sweep(b, "mixed", func() int { return benchBareSweep(b, store.Dir()) }) })
 	for _, kind := range benchSweepKinds {
 		b.Run(kind, func(b *testing.B) { sweep(b, kind, func() int { return benchReap(b) }) })
 	}
@@ -432,8 +437,8 @@ func BenchmarkReapSweep(b *testing.B) {
 // BenchmarkReapSweepRatio alternates the bare sweep and Reap over 1000
 // mixed records and reports Reap/bare as "ratio".
 func BenchmarkReapSweepRatio(b *testing.B) {
-	b.Setenv(homeEnv, b.TempDir())
-	store, err := openRecordStore()
+	b.Setenv(records.HomeEnv, b.TempDir())
+	store, err := records.Open()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -445,7 +450,7 @@ func BenchmarkReapSweepRatio(b *testing.B) {
 		p.plant(b, store)
 		b.StartTimer()
 		t0 := time.Now()
-		if n := benchBareSweep(b, store.dir); n != benchStaleRecords {
+		if n := benchBareSweep(b, store.Dir()); n != benchStaleRecords {
 			b.Fatalf("bare swept %d", n)
 		}
 		base += time.Since(t0)

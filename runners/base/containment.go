@@ -3,6 +3,8 @@ package base
 import (
 	"os"
 	"syscall"
+
+	"github.com/corralrun/corral/internal/records"
 )
 
 // containmentEnv, set to "pgroup", makes corral use process groups even
@@ -10,11 +12,23 @@ import (
 // cgroup setup misbehaves.
 const containmentEnv = "CORRAL_CONTAINMENT"
 
+// ContainmentKind is how a tree is held together: ContainmentCgroup or
+// ContainmentPgroup for process trees, ContainmentContainer for a
+// container (in reports that cover containers).
+type ContainmentKind = records.Kind
+
+// The containment kinds.
+const (
+	ContainmentCgroup    ContainmentKind = records.KindCgroup
+	ContainmentPgroup    ContainmentKind = records.KindPgroup
+	ContainmentContainer ContainmentKind = records.KindContainer
+)
+
 // Containment says how corral holds process trees together on this host,
 // and why.
 type Containment struct {
-	// Kind is "cgroup" or "pgroup".
-	Kind string
+	// Kind is ContainmentCgroup or ContainmentPgroup.
+	Kind ContainmentKind
 	// Where is the cgroup directory trees are created in, for "cgroup".
 	Where string
 	// Reason says why this kind is in force, and for "pgroup" what would
@@ -26,8 +40,8 @@ type Containment struct {
 // The kernel probe behind it runs once per process; CORRAL_CONTAINMENT is
 // read at every call.
 func DetectContainment() Containment {
-	if os.Getenv(containmentEnv) == containPgroup {
-		return Containment{Kind: containPgroup, Reason: containmentEnv + "=pgroup is set"}
+	if os.Getenv(containmentEnv) == string(ContainmentPgroup) {
+		return Containment{Kind: ContainmentPgroup, Reason: containmentEnv + "=pgroup is set"}
 	}
 	return probeContainment()
 }
@@ -35,7 +49,7 @@ func DetectContainment() Containment {
 // tree is the containment of one process tree: a cgroup or a process
 // group. Methods other than attr and started may be called concurrently.
 type tree interface {
-	kind() string
+	kind() ContainmentKind
 	// cgroupPath is the tree's cgroup directory, or "".
 	cgroupPath() string
 	// create makes the containment exist; for a cgroup, after its record

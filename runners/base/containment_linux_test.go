@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/procfs"
+	"github.com/corralrun/corral/internal/records"
 	"github.com/corralrun/corral/resources"
 	"golang.org/x/sys/unix"
 )
@@ -24,7 +27,7 @@ func init() {
 	helpers["probe-as-user"] = func([]string) int {
 		c := DetectContainment()
 		fmt.Printf("%s %s\n", c.Kind, c.Where)
-		if c.Kind != containCgroup {
+		if c.Kind != ContainmentCgroup {
 			fmt.Println(c.Reason)
 			return 0
 		}
@@ -56,7 +59,7 @@ func stopEscaperTree() (int, error) {
 		return 0, err
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for len(pidsWithEnv(markEnv+"="+mark)) < 3 {
+	for len(procfs.PIDsWithEnv(markEnv+"="+mark)) < 3 {
 		if time.Now().After(deadline) {
 			p.Stop(ctx)
 			return 0, fmt.Errorf("tree did not start")
@@ -66,7 +69,7 @@ func stopEscaperTree() (int, error) {
 	if err := p.Stop(ctx); err != nil {
 		return 0, err
 	}
-	return len(pidsWithEnv(markEnv + "=" + mark)), nil
+	return len(procfs.PIDsWithEnv(markEnv + "=" + mark)), nil
 }
 
 // runProbeAs runs the probe-as-user helper as nobody, cloned into the
@@ -77,7 +80,7 @@ func runProbeAs(t *testing.T, dir string) []string {
 	exe, scratch := faultSharedExe(t)
 	cmd := exec.Command(exe)
 	cmd.Dir = scratch
-	cmd.Env = append(os.Environ(), helperEnv+"=probe-as-user", homeEnv+"="+filepath.Join(scratch, "home"), "GORACE=atexit_sleep_ms=0")
+	cmd.Env = append(os.Environ(), helperEnv+"=probe-as-user", records.HomeEnv+"="+filepath.Join(scratch, "home"), "GORACE=atexit_sleep_ms=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: faultNobody}
 	if dir != "" {
 		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -105,8 +108,8 @@ func requireRootCgroup2(t *testing.T) string {
 	if os.Getuid() != 0 {
 		requireOrSkip(t, "needs root to create another user's processes and cgroups")
 	}
-	mount := cgroup2Mount()
-	if mount == "" || probeContainment().Kind != containCgroup {
+	mount := cgroup.Mount()
+	if mount == "" || probeContainment().Kind != ContainmentCgroup {
 		requireOrSkip(t, "no writable cgroup v2 hierarchy here")
 	}
 	return mount
@@ -116,7 +119,7 @@ func requireRootCgroup2(t *testing.T) string {
 func TestContainmentWithoutWritableCgroup(t *testing.T) {
 	requireRootCgroup2(t)
 	lines := runProbeAs(t, "")
-	if len(lines) < 2 || lines[0] != containPgroup+" " || !strings.Contains(lines[1], "no writable cgroup v2 directory") {
+	if len(lines) < 2 || lines[0] != string(ContainmentPgroup)+" " || !strings.Contains(lines[1], "no writable cgroup v2 directory") {
 		t.Fatalf("probe as nobody in root's cgroup said %q, want pgroup and the reason", lines)
 	}
 }
@@ -131,9 +134,9 @@ func TestContainmentInDelegatedSubtree(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cgroupKill(deleg)
-		pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroupEmpty(deleg); return e })
-		if err := cgroupRemove(deleg); err != nil {
+		cgroup.Kill(deleg)
+		pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroup.Empty(deleg); return e })
+		if err := cgroup.Remove(deleg); err != nil {
 			t.Errorf("remove delegated cgroup: %v", err)
 		}
 	})
@@ -145,7 +148,7 @@ func TestContainmentInDelegatedSubtree(t *testing.T) {
 		}
 	}
 	lines := runProbeAs(t, deleg)
-	want := containCgroup + " " + filepath.Join(deleg, cgroupDirName)
+	want := string(ContainmentCgroup) + " " + filepath.Join(deleg, cgroup.DirName)
 	if len(lines) != 2 || lines[0] != want || lines[1] != "left 0" {
 		t.Fatalf("probe as nobody in a delegated cgroup said %q, want %q and \"left 0\"", lines, want)
 	}

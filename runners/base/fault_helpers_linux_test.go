@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/procfs"
 	"github.com/corralrun/corral/resources"
 )
 
@@ -431,7 +433,7 @@ func (h *faultProc) wait(d time.Duration) (exitCode int, err error) {
 
 // faultMarked lists the live processes (zombies excluded) whose
 // initial environment holds faultMarkEnv=marker.
-func faultMarked(marker string) []int { return pidsWithEnv(faultMarkEnv + "=" + marker) }
+func faultMarked(marker string) []int { return procfs.PIDsWithEnv(faultMarkEnv + "=" + marker) }
 
 // faultSurvivors polls, for at most d, until no process carries marker, and
 // returns those still alive then, described.
@@ -468,7 +470,7 @@ func faultKillMarked(marker string) {
 }
 
 func faultDescribe(pid int) string {
-	st, err := readStat(pid)
+	st, err := procfs.ReadStat(pid)
 	if err != nil {
 		return fmt.Sprintf("pid %d (gone)", pid)
 	}
@@ -480,7 +482,7 @@ func faultDescribe(pid int) string {
 			}
 		}
 	}
-	cg, _ := ownCgroup(strconv.Itoa(pid))
+	cg, _ := cgroup.Own(strconv.Itoa(pid))
 	return fmt.Sprintf("pid %d %s helper=%s state=%c ppid=%d pgid=%d cgroup=%s", pid, st.Comm, helper, st.State, st.PPID, st.PGID, cg)
 }
 

@@ -20,6 +20,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/records"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,28 +49,28 @@ func TestFault(t *testing.T) {
 	table := &faultTable{}
 	t.Cleanup(func() { table.publish(t) })
 
-	for _, c := range []string{containCgroup, containPgroup} {
-		t.Run("OwnerKilled/"+c, func(t *testing.T) { testFaultOwnerKilled(t, table, c) })
+	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
+		t.Run("OwnerKilled/"+string(c), func(t *testing.T) { testFaultOwnerKilled(t, table, c) })
 	}
 	t.Run("Forged", func(t *testing.T) { testFaultForged(t, table) })
-	for _, c := range []string{containCgroup, containPgroup} {
-		t.Run("ConcurrentReapers/"+c, func(t *testing.T) { testFaultConcurrentReapers(t, table, c) })
+	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
+		t.Run("ConcurrentReapers/"+string(c), func(t *testing.T) { testFaultConcurrentReapers(t, table, c) })
 	}
 	t.Run("BadRunsDir", func(t *testing.T) { testFaultBadRunsDir(t, table) })
 }
 
 // faultSetup gives the test a deadline and a CORRAL_HOME of its own, and
 // returns the environment an owner helper needs for containment c.
-func faultSetup(t *testing.T, d time.Duration, c string) (context.Context, []string) {
+func faultSetup(t *testing.T, d time.Duration, c ContainmentKind) (context.Context, []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	t.Cleanup(cancel)
 	faultHome(t)
 	switch c {
-	case containPgroup:
-		return ctx, []string{containmentEnv + "=" + containPgroup}
-	case containCgroup:
-		if got := DetectContainment(); got.Kind != containCgroup {
+	case ContainmentPgroup:
+		return ctx, []string{containmentEnv + "=" + string(ContainmentPgroup)}
+	case ContainmentCgroup:
+		if got := DetectContainment(); got.Kind != ContainmentCgroup {
 			requireOrSkip(t, "no writable cgroup v2 here: "+got.Reason)
 		}
 		return ctx, []string{containmentEnv + "="}
@@ -80,11 +82,11 @@ func faultSetup(t *testing.T, d time.Duration, c string) (context.Context, []str
 func faultHome(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
-	t.Setenv(homeEnv, home)
-	if c := probeContainment(); c.Kind == containCgroup {
+	t.Setenv(records.HomeEnv, home)
+	if c := probeContainment(); c.Kind == ContainmentCgroup {
 		// The directory of this home's tree cgroups outlives the home; a
 		// later Reap of any home would remove it, this does it now.
-		t.Cleanup(func() { unix.Rmdir(filepath.Dir(treeCgroupPath(c.Where, home, "x"))) })
+		t.Cleanup(func() { unix.Rmdir(filepath.Dir(records.CgroupPath(c.Where, home, "x"))) })
 	}
 	return home
 }
@@ -113,7 +115,7 @@ func faultIterations(t *testing.T) int {
 // before, during or after its Start (the phase is logged from what the
 // owner printed); odd ones 0–30 ms after it said "ready", when all five
 // processes run.
-func testFaultOwnerKilled(t *testing.T, table *faultTable, c string) {
+func testFaultOwnerKilled(t *testing.T, table *faultTable, c ContainmentKind) {
 	ctx, ownerEnv := faultSetup(t, 150*time.Second, c)
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
@@ -187,7 +189,7 @@ func testFaultOwnerKilled(t *testing.T, table *faultTable, c string) {
 		phases["before Start"], phases["during start-up"], phases["after ready"])
 	t.Log(kills)
 	table.add(faultRow{
-		scenario: "(a) owner SIGKILLed during start-up or run, then Reap", containment: c, iterations: n,
+		scenario: "(a) owner SIGKILLed during start-up or run, then Reap", containment: string(c), iterations: n,
 		bad: survived, badKind: "survivors",
 		note: fmt.Sprintf("%s; %d trees reaped, %d processes signalled by the reaper, %d leftovers", kills, reaped, signalled, leftovers),
 	})
@@ -210,10 +212,10 @@ func faultPhase(said []string) string {
 func faultLeftovers(t *testing.T, ownerPID int) int {
 	t.Helper()
 	n := 0
-	runs := filepath.Join(os.Getenv(homeEnv), "runs")
+	runs := filepath.Join(os.Getenv(records.HomeEnv), "runs")
 	entries, _ := os.ReadDir(runs)
 	for _, e := range entries {
-		if e.Name() == ".lock" || e.Name() == setAsideDir {
+		if e.Name() == ".lock" || e.Name() == ".setaside" {
 			continue
 		}
 		if strings.HasPrefix(e.Name(), ".tmp-") {
@@ -227,21 +229,21 @@ func faultLeftovers(t *testing.T, ownerPID int) int {
 		os.Remove(filepath.Join(runs, e.Name()))
 		n++
 	}
-	if c := probeContainment(); c.Kind == containCgroup {
+	if c := probeContainment(); c.Kind == ContainmentCgroup {
 		owned := func(dir string, match func(name string) bool) {
 			cgs, _ := os.ReadDir(dir)
 			for _, e := range cgs {
 				if match(e.Name()) {
 					t.Logf("leftover cgroup after Reap (owner %d): %s", ownerPID, filepath.Join(dir, e.Name()))
-					cgroupKill(filepath.Join(dir, e.Name()))
-					cgroupRemove(filepath.Join(dir, e.Name()))
+					cgroup.Kill(filepath.Join(dir, e.Name()))
+					cgroup.Remove(filepath.Join(dir, e.Name()))
 					n++
 				}
 			}
 		}
 		pid := strconv.Itoa(ownerPID)
 		owned(c.Where, func(name string) bool { return name == "probe."+pid })
-		owned(filepath.Dir(treeCgroupPath(c.Where, os.Getenv(homeEnv), "x")), func(name string) bool {
+		owned(filepath.Dir(records.CgroupPath(c.Where, os.Getenv(records.HomeEnv), "x")), func(name string) bool {
 			return strings.HasPrefix(name, pid+".")
 		})
 	}
@@ -254,7 +256,7 @@ func faultLeftovers(t *testing.T, ownerPID int) int {
 type faultVictimProc struct {
 	name    string
 	h       *faultProc
-	id      procIdentity
+	id      records.Identity
 	sigFile string
 }
 
@@ -295,7 +297,7 @@ func startFaultVictim(t *testing.T, ctx context.Context, exe, scratch, name stri
 	if _, err := h.await(ctx, "ready"); err != nil {
 		t.Fatalf("victim %s: %v", name, err)
 	}
-	id, err := identityOf(h.pid())
+	id, err := records.IdentityOf(h.pid())
 	if err != nil {
 		t.Fatalf("victim %s: %v", name, err)
 	}
@@ -310,8 +312,8 @@ func faultCgroup(t *testing.T, top, path string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cgroupKill(path)
-		if err := cgroupRemove(path); err != nil {
+		cgroup.Kill(path)
+		if err := cgroup.Remove(path); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
 		for p := filepath.Dir(path); strings.HasPrefix(p, top); p = filepath.Dir(p) {
@@ -333,7 +335,7 @@ type faultForgery struct {
 	place string
 	// write puts the record into the runs directory and returns its file
 	// name there.
-	write func(v *faultVictimProc, rec *record) string
+	write func(v *faultVictimProc, rec *records.Record) string
 	// want is where the record must end: "reaped" (its record removed,
 	// nothing signalled), "setaside", "either", or "none" (no record).
 	want string
@@ -347,91 +349,94 @@ func testFaultForged(t *testing.T, table *faultTable) {
 	ctx, _ := faultSetup(t, 60*time.Second, "")
 	cgroups := DetectContainment()
 	exe, scratch := faultSharedExe(t)
-	store, err := openRecordStore()
+	store, err := records.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	boot, err := bootID()
+	boot, err := records.BootID()
 	if err != nil {
 		t.Fatal(err)
 	}
 	dead := faultDeadIdentity(t)
 	var seq uint64
-	base := func(v *faultVictimProc) *record {
+	base := func(v *faultVictimProc) *records.Record {
 		seq++
-		return &record{
-			Version: recordVersion, Tree: newTreeID(dead, 1000+seq), Containment: containPgroup,
-			Leader: v.id, Owner: dead, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(), Name: "victim",
+		return &records.Record{
+			Version: records.Version, Tree: records.TreeID(dead, 1000+seq), Containment: ContainmentPgroup,
+			Leader: v.id, Owner: dead, OwnerNS: records.PIDNamespace(), Boot: boot, UID: os.Getuid(), Name: "victim",
 			Grace: faultGrace, Created: time.Now().UTC(),
 		}
 	}
-	put := func(rec *record) string {
-		if err := store.write(rec); err != nil {
+	put := func(rec *records.Record) string {
+		if err := store.Write(rec); err != nil {
 			t.Fatal(err)
 		}
-		return rec.fileName()
+		return rec.FileName()
 	}
-	external := func(rec *record) *record { rec.External = true; return rec }
-	inCgroup := func(path string) func(v *faultVictimProc, rec *record) string {
-		return func(v *faultVictimProc, rec *record) string {
-			rec.Containment, rec.Cgroup, rec.Leader = containCgroup, path, procIdentity{}
+	external := func(rec *records.Record) *records.Record { rec.External = true; return rec }
+	inCgroup := func(path string) func(v *faultVictimProc, rec *records.Record) string {
+		return func(v *faultVictimProc, rec *records.Record) string {
+			rec.Containment, rec.Cgroup, rec.Leader = ContainmentCgroup, path, records.Identity{}
 			return put(rec)
 		}
 	}
 	forgeries := []faultForgery{
 		{name: "foreign process, right pid+start, corral record", want: "reaped",
-			write: func(v *faultVictimProc, rec *record) string { return put(rec) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { return put(rec) }},
 		{name: "reused PID (leader start wrong), corral record", want: "reaped",
-			write: func(v *faultVictimProc, rec *record) string { rec.Leader.Start++; return put(rec) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { rec.Leader.Start++; return put(rec) }},
 		{name: "reused PID (leader start wrong), WritePgidFile record", want: "reaped",
-			write: func(v *faultVictimProc, rec *record) string { rec.Leader.Start--; return put(external(rec)) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { rec.Leader.Start--; return put(external(rec)) }},
 		{name: "another boot, WritePgidFile record, right pid+start", want: "reaped",
-			write: func(v *faultVictimProc, rec *record) string { rec.Boot = "another-boot"; return put(external(rec)) }},
+			write: func(v *faultVictimProc, rec *records.Record) string {
+				rec.Boot = "another-boot"
+				return put(external(rec))
+			}},
 		{name: "another user's process, corral record", want: "reaped", victim: faultVictimOpts{foreignUser: true},
-			write: func(v *faultVictimProc, rec *record) string { return put(rec) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { return put(rec) }},
 		{name: "another user's process, WritePgidFile record", want: "either", victim: faultVictimOpts{foreignUser: true},
-			write: func(v *faultVictimProc, rec *record) string { return put(external(rec)) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { return put(external(rec)) }},
 		{name: "record naming another uid", want: "setaside",
-			write: func(v *faultVictimProc, rec *record) string { rec.UID = 65534; return put(external(rec)) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { rec.UID = 65534; return put(external(rec)) }},
 		{name: "record file owned by another user", want: "setaside",
-			write: func(v *faultVictimProc, rec *record) string {
+			write: func(v *faultVictimProc, rec *records.Record) string {
 				name := put(external(rec))
-				if err := os.Lchown(filepath.Join(store.dir, name), 65534, 65534); err != nil {
+				if err := os.Lchown(filepath.Join(store.Dir(), name), 65534, 65534); err != nil {
 					t.Fatal(err)
 				}
 				return name
 			}},
 		{name: "oversized record (>64 KiB)", want: "setaside",
-			write: func(v *faultVictimProc, rec *record) string {
-				b, _ := external(rec).encode()
-				b = append(b, bytes.Repeat([]byte(" "), maxRecordSize)...)
-				return faultWriteRaw(t, store.dir, rec.fileName(), b)
+			write: func(v *faultVictimProc, rec *records.Record) string {
+				b, _ := external(rec).Encode()
+				b = append(b, bytes.Repeat([]byte(" "), records.MaxSize)...)
+				return faultWriteRaw(t, store.Dir(), rec.FileName(), b)
 			}},
 		{name: "symlinked record", want: "setaside",
-			write: func(v *faultVictimProc, rec *record) string {
-				b, _ := external(rec).encode()
+			write: func(v *faultVictimProc, rec *records.Record) string {
+				b, _ := external(rec).Encode()
 				target := filepath.Join(t.TempDir(), "real.json")
 				if err := os.WriteFile(target, b, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.Symlink(target, filepath.Join(store.dir, rec.fileName())); err != nil {
+				if err := os.Symlink(target, filepath.Join(store.Dir(), rec.FileName())); err != nil {
 					t.Fatal(err)
 				}
-				return rec.fileName()
+				return rec.FileName()
 			}},
 		{name: "malformed record", want: "setaside",
-			write: func(v *faultVictimProc, rec *record) string {
-				b, _ := external(rec).encode()
-				return faultWriteRaw(t, store.dir, rec.fileName(), b[:len(b)/2])
+			write: func(v *faultVictimProc, rec *records.Record) string {
+				b, _ := external(rec).Encode()
+				return faultWriteRaw(t, store.Dir(), rec.FileName(), b[:len(b)/2])
 			}},
 		{name: "file name does not match content", want: "setaside",
-			write: func(v *faultVictimProc, rec *record) string {
-				b, _ := external(rec).encode()
-				return faultWriteRaw(t, store.dir, "4194000.json", b)
+			write: func(v *faultVictimProc, rec *records.Record) string {
+				b, _ := external(rec).Encode()
+				return faultWriteRaw(t, store.Dir(), "4194000.json", b)
 			}},
 		{name: "not a cgroup: dir with a fake cgroup.procs", want: "setaside",
-			write: func(v *faultVictimProc, rec *record) string {
-				dir := treeCgroupPath(filepath.Join(t.TempDir(), cgroupDirName), store.home, rec.Tree)
+			write: func(v *faultVictimProc, rec *records.Record) string {
+				dir := records.CgroupPath(filepath.Join(t.TempDir(), cgroup.DirName), store.Home(), rec.Tree)
 				os.MkdirAll(dir, 0o755)
 				os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(v.id.PID)+"\n"), 0o644)
 				os.WriteFile(filepath.Join(dir, "cgroup.events"), []byte("populated 1\nfrozen 0\n"), 0o644)
@@ -439,29 +444,29 @@ func testFaultForged(t *testing.T, table *faultTable) {
 				return inCgroup(dir)(v, rec)
 			}},
 	}
-	if cgroups.Kind == containCgroup {
+	if cgroups.Kind == ContainmentCgroup {
 		forgeries = append(forgeries,
 			faultForgery{name: "another boot, cgroup record", want: "reaped", place: "outside-corral",
-				write: func(v *faultVictimProc, rec *record) string {
+				write: func(v *faultVictimProc, rec *records.Record) string {
 					rec.Boot = "another-boot"
 					return inCgroup(faultCgroupOf(t, v))(v, rec)
 				}},
 			faultForgery{name: "cgroup outside corral's: a sibling cgroup", want: "setaside", place: "sibling",
-				write: func(v *faultVictimProc, rec *record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
+				write: func(v *faultVictimProc, rec *records.Record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
 			faultForgery{name: "cgroup outside corral's, path shaped as corral's", want: "either", place: "outside-corral",
-				write: func(v *faultVictimProc, rec *record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
+				write: func(v *faultVictimProc, rec *records.Record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
 			faultForgery{name: "unrecorded cgroup in corral's directory, owner alive", want: "none", place: "corral-live-owner",
-				write: func(v *faultVictimProc, rec *record) string { return "" }},
+				write: func(v *faultVictimProc, rec *records.Record) string { return "" }},
 		)
 	} else {
 		t.Logf("no writable cgroup v2 (%s): cgroup forgeries skipped", cgroups.Reason)
 	}
 
-	self, err := selfIdentity()
+	self, err := records.Self()
 	if err != nil {
 		t.Fatal(err)
 	}
-	siblings := filepath.Join(cgroup2Mount(), fmt.Sprintf("corral-fault-%d", os.Getpid()))
+	siblings := filepath.Join(cgroup.Mount(), fmt.Sprintf("corral-fault-%d", os.Getpid()))
 	type planted struct {
 		f    faultForgery
 		v    *faultVictimProc
@@ -471,17 +476,17 @@ func testFaultForged(t *testing.T, table *faultTable) {
 	for i, f := range forgeries {
 		o := f.victim
 		seq++
-		tree := newTreeID(dead, 1000+seq)
+		tree := records.TreeID(dead, 1000+seq)
 		switch f.place {
 		case "sibling":
 			top := fmt.Sprintf("%s-%d", siblings, i)
 			o.cgroup = faultCgroup(t, top, top)
 		case "outside-corral":
 			top := fmt.Sprintf("%s-%d", siblings, i)
-			o.cgroup = faultCgroup(t, top, treeCgroupPath(filepath.Join(top, cgroupDirName), store.home, tree))
+			o.cgroup = faultCgroup(t, top, records.CgroupPath(filepath.Join(top, cgroup.DirName), store.Home(), tree))
 		case "corral-live-owner":
-			tree = newTreeID(self, 1000+seq)
-			path := treeCgroupPath(cgroups.Where, store.home, tree)
+			tree = records.TreeID(self, 1000+seq)
+			path := records.CgroupPath(cgroups.Where, store.Home(), tree)
 			o.cgroup = faultCgroup(t, filepath.Dir(path), path)
 		}
 		v := startFaultVictim(t, ctx, exe, scratch, fmt.Sprintf("v%02d", i), o)
@@ -533,7 +538,7 @@ func testFaultForged(t *testing.T, table *faultTable) {
 		_, aside := asideFiles[p.file]
 		switch p.f.want {
 		case "setaside":
-			if !aside || !pathExists(filepath.Join(store.dir, setAsideDir, p.file)) {
+			if !aside || !pathExists(filepath.Join(store.Dir(), ".setaside", p.file)) {
 				t.Errorf("%s: %s not set aside (report: %v)", p.f.name, p.file, rep.SetAside)
 			}
 		case "reaped":
@@ -541,7 +546,7 @@ func testFaultForged(t *testing.T, table *faultTable) {
 				t.Errorf("%s: %s set aside (%s), want it dropped as dead", p.f.name, p.file, asideFiles[p.file])
 			}
 		}
-		if p.file != "" && pathExists(filepath.Join(store.dir, p.file)) {
+		if p.file != "" && pathExists(filepath.Join(store.Dir(), p.file)) {
 			t.Errorf("%s: record %s still in runs after Reap", p.f.name, p.file)
 		}
 	}
@@ -573,23 +578,23 @@ func orNone(s []string) string {
 // faultCgroupOf returns the cgroup v2 directory of the victim.
 func faultCgroupOf(t *testing.T, v *faultVictimProc) string {
 	t.Helper()
-	rel, err := ownCgroup(strconv.Itoa(v.id.PID))
+	rel, err := cgroup.Own(strconv.Itoa(v.id.PID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(cgroup2Mount(), rel)
+	return filepath.Join(cgroup.Mount(), rel)
 }
 
 // faultDeadIdentity is the identity of a process that has exited.
-func faultDeadIdentity(t *testing.T) procIdentity {
+func faultDeadIdentity(t *testing.T) records.Identity {
 	t.Helper()
 	h := startFaultHelper(t, "fault-sleeper", faultProcOpts{})
-	id, err := identityOf(h.pid())
+	id, err := records.IdentityOf(h.pid())
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.kill()
-	if id.isAlive() {
+	if id.Alive() {
 		t.Fatalf("%v still alive after SIGKILL and wait", id)
 	}
 	return id
@@ -614,7 +619,7 @@ const (
 // testFaultConcurrentReapers orphans 200 trees, then releases reapers in
 // goroutines and in other processes at once. The file lock must make each
 // tree reaped exactly once, by exactly one of them.
-func testFaultConcurrentReapers(t *testing.T, table *faultTable, c string) {
+func testFaultConcurrentReapers(t *testing.T, table *faultTable, c ContainmentKind) {
 	ctx, ownerEnv := faultSetup(t, 90*time.Second, c)
 	marker := fmt.Sprintf("c-%s-%d", c, os.Getpid())
 	owner := startFaultHelper(t, "fault-owner", faultProcOpts{env: ownerEnv}, "many", marker, strconv.Itoa(faultStaleTrees))
@@ -731,24 +736,24 @@ func testFaultConcurrentReapers(t *testing.T, table *faultTable, c string) {
 	t.Log(summary)
 	table.add(faultRow{
 		scenario:    fmt.Sprintf("(c) %d goroutine + %d process reapers, %d stale trees", faultGoroutineReapers, faultProcessReapers, faultStaleTrees),
-		containment: c, iterations: faultStaleTrees, bad: len(left), badKind: "survivors", note: summary,
+		containment: string(c), iterations: faultStaleTrees, bad: len(left), badKind: "survivors", note: summary,
 	})
 }
 
 // faultRecordedTrees reads the tree ids of the records in the runs dir.
 func faultRecordedTrees(t *testing.T) map[string]bool {
 	t.Helper()
-	store, err := openRecordStore()
+	store, err := records.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := store.names()
+	names, err := store.Names()
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]bool{}
 	for _, n := range names {
-		rec, err := store.read(n)
+		rec, err := store.Read(n)
 		if err != nil {
 			t.Fatalf("record %s: %v", n, err)
 		}
@@ -804,7 +809,7 @@ func testFaultBadRunsDir(t *testing.T, table *faultTable) {
 	// against directories it may not read.
 	asNobody := func(name, home string, wantRepair bool) {
 		h := startFaultHelper(t, "fault-reaper", faultProcOpts{exe: exe, attr: &syscall.SysProcAttr{Credential: faultNobody},
-			env: []string{homeEnv + "=" + home}})
+			env: []string{records.HomeEnv + "=" + home}})
 		out, code, err := h.reaperResult(ctx)
 		switch {
 		case err != nil:
@@ -995,12 +1000,12 @@ func faultSparse(path string, size int64) error {
 // garbage cannot be moved, which must be a warning, not a failed sweep.
 func faultSetAsideIsAFile(t *testing.T, ctx context.Context) (bool, string) {
 	faultHome(t)
-	store, err := openRecordStore()
+	store, err := records.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(store.dir, setAsideDir), []byte("in the way"), 0o600)
-	os.WriteFile(filepath.Join(store.dir, "bad.json"), []byte("{"), 0o600)
+	os.WriteFile(filepath.Join(store.Dir(), ".setaside"), []byte("in the way"), 0o600)
+	os.WriteFile(filepath.Join(store.Dir(), "bad.json"), []byte("{"), 0o600)
 	var logs bytes.Buffer
 	rep, err := Reap(ctx, ReapOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	switch {
@@ -1008,7 +1013,7 @@ func faultSetAsideIsAFile(t *testing.T, ctx context.Context) (bool, string) {
 		return false, fmt.Sprintf("Reap: %v", err)
 	case !strings.Contains(logs.String(), "record set aside"):
 		return false, "no warning about the bad record: " + logs.String()
-	case pathExists(filepath.Join(store.dir, "bad.json")) || !pathExists(filepath.Join(store.dir, setAsideDir+"-bad.json")):
+	case pathExists(filepath.Join(store.Dir(), "bad.json")) || !pathExists(filepath.Join(store.Dir(), ".setaside"+"-bad.json")):
 		return false, "the bad record was not hidden in place when .setaside was unusable"
 	case len(rep.SetAside) != 1:
 		return false, fmt.Sprintf("reported as set aside: %d, want 1", len(rep.SetAside))

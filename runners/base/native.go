@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/corralrun/corral/internal/envmerge"
 	"github.com/corralrun/corral/resources"
 )
 
@@ -28,6 +29,10 @@ var treeSeq atomic.Uint64
 type NativeEnvironment struct {
 	dir         string
 	containment Containment
+	// inherit returns the environment processes inherit before the
+	// environment's and their own variables: the host's (os.Environ) for
+	// Native, the dev shell's for Nix.
+	inherit func() []string
 
 	mu     sync.Mutex
 	envs   []*resources.EnvironmentVariable
@@ -96,20 +101,7 @@ func (native *NativeEnvironment) WithBinary(bin string) error {
 func (native *NativeEnvironment) WithEnvironmentVariables(_ context.Context, envs ...*resources.EnvironmentVariable) {
 	native.mu.Lock()
 	defer native.mu.Unlock()
-	native.envs = append(native.envs, copyEnvs(envs)...)
-}
-
-func copyEnvs(envs []*resources.EnvironmentVariable) []*resources.EnvironmentVariable {
-	out := make([]*resources.EnvironmentVariable, 0, len(envs))
-	for _, e := range envs {
-		if e != nil {
-			c := *e
-			out = append(out, &c)
-		} else {
-			out = append(out, nil)
-		}
-	}
-	return out
+	native.envs = append(native.envs, envmerge.Copy(envs)...)
 }
 
 func (native *NativeEnvironment) envSnapshot() []*resources.EnvironmentVariable {
@@ -118,10 +110,19 @@ func (native *NativeEnvironment) envSnapshot() []*resources.EnvironmentVariable 
 	return append([]*resources.EnvironmentVariable(nil), native.envs...)
 }
 
+// inherited is the environment processes start from.
+func (native *NativeEnvironment) inherited() []string {
+	if native.inherit != nil {
+		return native.inherit()
+	}
+	return os.Environ()
+}
+
 // pathValue is the PATH processes see before process-level variables.
 func (native *NativeEnvironment) pathValue() string {
-	env := mergeEnv([]string{"PATH=" + os.Getenv("PATH")}, [][]*resources.EnvironmentVariable{native.envSnapshot()}, nil)
-	v, _ := lookupEnv(env, "PATH")
+	base, _ := envmerge.Lookup(native.inherited(), "PATH")
+	env := envmerge.Merge([]string{"PATH=" + base}, [][]*resources.EnvironmentVariable{native.envSnapshot()}, nil)
+	v, _ := envmerge.Lookup(env, "PATH")
 	return v
 }
 

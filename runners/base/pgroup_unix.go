@@ -5,6 +5,9 @@ package base
 import (
 	"errors"
 	"syscall"
+
+	"github.com/corralrun/corral/internal/procfs"
+	"github.com/corralrun/corral/internal/sys"
 )
 
 // pgroupTree is a tree held together by a process group, where no cgroup
@@ -23,12 +26,12 @@ type pgroupTree struct {
 
 func newPgroupTree(id string) *pgroupTree { return &pgroupTree{id: id} }
 
-func (t *pgroupTree) kind() string                { return containPgroup }
+func (t *pgroupTree) kind() ContainmentKind       { return ContainmentPgroup }
 func (t *pgroupTree) cgroupPath() string          { return "" }
 func (t *pgroupTree) attr(a *syscall.SysProcAttr) { a.Setpgid = true }
 func (t *pgroupTree) started(pid int) {
 	t.pgid = pid
-	t.start, _ = processStartTime(pid)
+	t.start, _ = procfs.StartTime(pid)
 }
 func (t *pgroupTree) create() error  { return nil }
 func (t *pgroupTree) release() error { return nil }
@@ -48,8 +51,8 @@ func (t *pgroupTree) signal(sig syscall.Signal) error {
 		errs = append(errs, err)
 	}
 	for _, pid := range escapedMembers(t.pgid, t.id, t.start) {
-		err := signalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) && sameUser(pid) })
-		if err != nil && !errors.Is(err, errNotOurs) {
+		err := sys.SignalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) && sameUser(pid) })
+		if err != nil && !errors.Is(err, sys.ErrNotOurs) {
 			errs = append(errs, err)
 		}
 	}

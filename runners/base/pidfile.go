@@ -2,10 +2,8 @@ package base
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"time"
+
+	"github.com/corralrun/corral/internal/records"
 )
 
 // WritePgidFile records a process group the caller spawned itself (with
@@ -23,40 +21,31 @@ func WritePgidFile(pgid int, cwd string, argv []string) error {
 	if pgid <= 1 {
 		return fmt.Errorf("write pgid record: invalid process group %d", pgid)
 	}
-	leader, err := identityOf(pgid)
+	leader, err := records.IdentityOf(pgid)
 	if err != nil {
 		return fmt.Errorf("write pgid record: leader of group %d: %w", pgid, err)
 	}
-	owner, err := selfIdentity()
-	if err != nil {
-		return fmt.Errorf("write pgid record: %w", err)
-	}
-	boot, err := bootID()
-	if err != nil {
-		return fmt.Errorf("write pgid record: %w", err)
-	}
-	store, err := openRecordStore()
+	store, err := records.Open()
 	if err != nil {
 		return fmt.Errorf("write pgid record: %w", err)
 	}
 	name := ""
 	if len(argv) > 0 {
-		name = filepath.Base(argv[0])
+		name = argv[0]
 	}
-	rec := &record{
-		Version: recordVersion, Tree: newTreeID(owner, treeSeq.Add(1)), Containment: containPgroup,
-		Leader: leader, Owner: owner, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(), Name: name, External: true,
-		Grace: DefaultGracePeriod, Created: time.Now().UTC(),
+	rec, err := records.NewExternal(leader, name, DefaultGracePeriod)
+	if err != nil {
+		return fmt.Errorf("write pgid record: %w", err)
 	}
-	return store.write(rec)
+	return store.Write(rec)
 }
 
 // RemovePgidFile removes the record WritePgidFile wrote for pgid. A
 // missing record is not an error.
 func RemovePgidFile(pgid int) error {
-	store, err := openRecordStore()
+	store, err := records.Open()
 	if err != nil {
 		return fmt.Errorf("remove pgid record: %w", err)
 	}
-	return store.remove(strconv.Itoa(pgid) + ".json")
+	return store.Remove(records.ExternalFileName(pgid))
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corralrun/corral/internal/records"
 	"github.com/corralrun/corral/resources"
 )
 
@@ -30,21 +31,21 @@ type contractEnv interface {
 var backends = map[string]func(t *testing.T) contractEnv{
 	"native-cgroup": func(t *testing.T) contractEnv {
 		env := newTestNative(t)
-		if env.containment.Kind != containCgroup {
+		if env.containment.Kind != ContainmentCgroup {
 			requireOrSkip(t, "no writable cgroup v2 here: "+env.containment.Reason)
 		}
 		return env
 	},
 	"native-pgroup": func(t *testing.T) contractEnv {
 		env := newTestNative(t)
-		env.containment = Containment{Kind: containPgroup, Reason: "test"}
+		env.containment = Containment{Kind: ContainmentPgroup, Reason: "test"}
 		return env
 	},
 }
 
 func newTestNative(t *testing.T) *NativeEnvironment {
 	t.Helper()
-	t.Setenv(homeEnv, t.TempDir())
+	t.Setenv(records.HomeEnv, t.TempDir())
 	env, err := NewNativeEnvironment(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -523,31 +524,31 @@ func TestProcRecordLifecycle(t *testing.T) {
 		mark := newMark(t)
 		p := contractProc(t, env, mark, "proc-hang", "secret-argument")
 		startReady(t, testCtx(t), p)
-		store, err := openRecordStore()
+		store, err := records.Open()
 		if err != nil {
 			t.Fatal(err)
 		}
-		names, _ := store.names()
+		names, _ := store.Names()
 		if len(names) != 1 {
 			t.Fatalf("records %v, want one", names)
 		}
-		fi, _ := os.Stat(store.dir + "/" + names[0])
-		di, _ := os.Stat(store.dir)
+		fi, _ := os.Stat(store.Dir() + "/" + names[0])
+		di, _ := os.Stat(store.Dir())
 		if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
 			t.Fatalf("record mode %v in dir mode %v, want 0600 in 0700", fi.Mode(), di.Mode())
 		}
-		b, _ := os.ReadFile(store.dir + "/" + names[0])
+		b, _ := os.ReadFile(store.Dir() + "/" + names[0])
 		if bytes.Contains(b, []byte("secret-argument")) || bytes.Contains(b, []byte(mark)) {
 			t.Fatalf("record holds arguments or environment: %s", b)
 		}
-		rec, err := store.read(names[0])
+		rec, err := store.Read(names[0])
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := p.Stop(testCtx(t)); err != nil {
 			t.Fatal(err)
 		}
-		if names, _ := store.names(); len(names) != 0 {
+		if names, _ := store.Names(); len(names) != 0 {
 			t.Fatalf("records left after Stop: %v", names)
 		}
 		if rec.Cgroup != "" && pathExists(rec.Cgroup) {

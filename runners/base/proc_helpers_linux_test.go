@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corralrun/corral/internal/procfs"
 )
 
 // markEnv is set in every process a contract test starts, to a value
@@ -142,7 +144,7 @@ func newMark(t *testing.T) string {
 }
 
 // markedPids lists live processes (zombies excluded) carrying mark.
-func markedPids(mark string) []int { return pidsWithEnv(markEnv + "=" + mark) }
+func markedPids(mark string) []int { return procfs.PIDsWithEnv(markEnv + "=" + mark) }
 
 // waitMarkedGone polls until no process carries mark or d has passed, and
 // returns those still there.

@@ -7,13 +7,16 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/corralrun/corral/internal/stop"
+	"github.com/corralrun/corral/internal/sys"
 )
 
 // Bounds on waits that must end even when the kernel or a stray process
 // misbehaves.
 const (
 	// killWait bounds the wait for a tree to vanish after SIGKILL.
-	killWait = 2 * time.Second
+	killWait = stop.DefaultKillWait
 	// drainWait bounds the wait for output to reach EOF once the tree is
 	// gone: only a process outside the tree can hold the pipes open.
 	drainWait = 5 * time.Second
@@ -25,9 +28,9 @@ const (
 // removes the containment and the record, then publishes the result and
 // closes done. It is the only goroutine that reaps the leader.
 func (proc *NativeProc) supervise(stopOnCancel func() bool) {
-	proc.streams.start()
+	proc.streams.Start()
 	pid := proc.cmd.Process.Pid
-	if err := waitExited(pid); err != nil {
+	if err := sys.WaitExited(pid); err != nil {
 		proc.logger.Warn("corral: wait for leader", "pid", pid, "err", err)
 	}
 	proc.mu.Lock()
@@ -36,7 +39,14 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 
 	// Removing an empty cgroup is the cheapest test of its emptiness.
 	if !proc.tree.releaseIfEmpty() {
-		proc.stopTree(proc.grace, proc.killed)
+		// Whatever the leader left running: the stop sequence, hurried
+		// by a Stop that kills meanwhile.
+		if err := proc.seq.Run(context.Background(), stop.Wait{}); errors.Is(err, stop.ErrSurvived) {
+			proc.logger.Warn("corral: tree still running after SIGKILL", "tree", proc.rec.Tree)
+		}
+	}
+	if err := proc.seq.Err(); err != nil {
+		proc.logger.Warn("corral: stop tree", "tree", proc.rec.Tree, "err", err)
 	}
 	proc.sigMu.Lock()
 	proc.reaped = true
@@ -48,7 +58,7 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 	if err := proc.tree.release(); err != nil {
 		proc.logger.Warn("corral: release containment", "tree", proc.rec.Tree, "err", err)
 	}
-	if err := proc.store.remove(proc.rec.fileName()); err != nil {
+	if err := proc.store.Remove(proc.rec.FileName()); err != nil {
 		proc.logger.Warn("corral: remove record", "tree", proc.rec.Tree, "err", err)
 	}
 
@@ -61,7 +71,7 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 	case waitErr != nil:
 		proc.result = exitErrorFrom(proc.rec.Name, waitErr)
 	default:
-		if err := proc.streams.lw.err(); err != nil {
+		if err := proc.streams.Writer().Err(); err != nil {
 			proc.result = fmt.Errorf("%s: output: %w", proc.rec.Name, err)
 		}
 	}
@@ -73,38 +83,20 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 // drain waits for the output streams to end, for at most drainWait, then
 // closes them.
 func (proc *NativeProc) drain() {
-	if len(proc.streams.readers) == 0 {
+	if proc.streams.Len() == 0 {
 		return
 	}
 	t := time.NewTimer(drainWait)
 	defer t.Stop()
-	ended := proc.streams.wait()
+	ended := proc.streams.Done()
 	select {
 	case <-ended:
 	case <-t.C:
 		proc.logger.Warn("corral: output still open after the tree ended; closing it", "tree", proc.rec.Tree)
-		proc.streams.closeAll()
+		proc.streams.CloseAll()
 		<-ended
 	}
-	proc.streams.closeAll()
-}
-
-// signalTree sends sig to the tree unless the leader has been reaped:
-// after that its group id could be recycled, and the tree is empty anyway.
-func (proc *NativeProc) signalTree(sig syscall.Signal) {
-	if err := proc.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		proc.logger.Warn("corral: signal tree", "tree", proc.rec.Tree, "signal", sig, "err", err)
-	}
-}
-
-// terminate sends SIGTERM, then SIGCONT, as a shell does: a stopped
-// process (Ctrl-Z, SIGSTOP) must run to act on SIGTERM within the grace
-// period.
-func (proc *NativeProc) terminate() {
-	proc.termOnce.Do(func() {
-		proc.signalTree(syscall.SIGTERM)
-		proc.signalTree(syscall.SIGCONT)
-	})
+	proc.streams.CloseAll()
 }
 
 // Signal sends sig to every process of the tree, as long as the tree is
@@ -126,60 +118,21 @@ func (proc *NativeProc) Signal(sig syscall.Signal) error {
 	return proc.tree.signal(sig)
 }
 
-func (proc *NativeProc) kill() {
-	proc.killOnce.Do(func() {
-		proc.signalTree(syscall.SIGKILL)
-		close(proc.killed)
-	})
-}
+// treeTarget is the tree as the stop sequence sees it: signals go
+// through Signal, so none reaches the group once the leader was reaped.
+type treeTarget struct{ proc *NativeProc }
 
-// stopTree ends every process left in the tree: nothing when it is
-// already empty, else SIGTERM, then SIGKILL after grace (or at once when
-// hurry is closed), then a wait until it is empty.
-func (proc *NativeProc) stopTree(grace time.Duration, hurry <-chan struct{}) {
-	if proc.treeEmpty() {
-		return
-	}
-	proc.terminate()
-	if !proc.waitEmpty(grace, hurry) {
-		proc.kill()
-		if !proc.waitEmpty(killWait, nil) {
-			proc.logger.Warn("corral: tree still running after SIGKILL", "tree", proc.rec.Tree)
-		}
-	}
-}
+func (t treeTarget) Signal(sig syscall.Signal) error { return ignoreDone(t.proc.Signal(sig)) }
+func (t treeTarget) Kill() error                     { return ignoreDone(t.proc.Signal(syscall.SIGKILL)) }
+func (t treeTarget) Empty() (bool, error)            { return t.proc.tree.empty() }
 
-func (proc *NativeProc) treeEmpty() bool {
-	empty, err := proc.tree.empty()
-	if err != nil {
-		proc.logger.Warn("corral: read tree state", "tree", proc.rec.Tree, "err", err)
+// ignoreDone drops os.ErrProcessDone: a tree already reaped has nothing
+// left to signal.
+func ignoreDone(err error) error {
+	if errors.Is(err, os.ErrProcessDone) {
+		return nil
 	}
-	return empty
-}
-
-// waitEmpty polls until the tree is empty (true), or d has passed or hurry
-// is closed (false). It polls because neither a process
-// group nor, portably, a cgroup notifies its emptiness.
-func (proc *NativeProc) waitEmpty(d time.Duration, hurry <-chan struct{}) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	delay := 200 * time.Microsecond
-	for {
-		if proc.treeEmpty() {
-			return true
-		}
-		tick := time.NewTimer(delay)
-		select {
-		case <-deadline.C:
-			tick.Stop()
-			return proc.treeEmpty()
-		case <-hurry:
-			tick.Stop()
-			return proc.treeEmpty()
-		case <-tick.C:
-		}
-		delay = min(2*delay, 10*time.Millisecond)
-	}
+	return err
 }
 
 // Stop sends SIGTERM to every process of the tree, waits up to the grace
@@ -210,30 +163,11 @@ func (proc *NativeProc) Stop(ctx context.Context) error {
 }
 
 func (proc *NativeProc) stop(ctx context.Context) error {
-	select {
-	case <-proc.done:
-		return nil
-	default:
+	err := proc.seq.Run(ctx, stop.Wait{Done: proc.done, KillWait: killWait + drainWait})
+	if errors.Is(err, stop.ErrSurvived) {
+		return fmt.Errorf("stop %s: %w", proc.rec.Name, err)
 	}
-	proc.terminate()
-	grace := time.NewTimer(proc.grace)
-	select {
-	case <-proc.done:
-		grace.Stop()
-		return nil
-	case <-grace.C:
-	case <-ctx.Done():
-		grace.Stop()
-	}
-	proc.kill()
-	bound := time.NewTimer(killWait + drainWait)
-	defer bound.Stop()
-	select {
-	case <-proc.done:
-		return nil
-	case <-bound.C:
-		return fmt.Errorf("stop %s: %w", proc.rec.Name, errTreeSurvived)
-	}
+	return nil // signal errors are logged once, when the tree ends
 }
 
 // stopForContext runs when the start context ends: it stops the tree as

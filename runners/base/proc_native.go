@@ -11,6 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corralrun/corral/internal/envmerge"
+	"github.com/corralrun/corral/internal/lines"
+	"github.com/corralrun/corral/internal/records"
+	"github.com/corralrun/corral/internal/stop"
+	"github.com/corralrun/corral/internal/sys"
 	"github.com/corralrun/corral/resources"
 )
 
@@ -50,7 +55,7 @@ type NativeProc struct {
 	dir       string
 	output    io.Writer
 	envs      []*resources.EnvironmentVariable
-	appends   []envAppend
+	appends   []envmerge.Append
 	stdinR    *os.File // child's end of StdinPipe
 	stdoutW   *os.File // child's end of StdoutPipe
 	stdio     [3]*os.File
@@ -62,17 +67,15 @@ type NativeProc struct {
 	// Set by Start, read-only afterwards.
 	cmd     *exec.Cmd
 	tree    tree
-	store   *recordStore
-	rec     *record
-	streams outputStreams
+	store   *records.Store
+	rec     *records.Record
+	streams *lines.Streams
 	done    chan struct{}
 	result  error
 
-	sigMu    sync.Mutex // guards reaped and orders signals before the reap
-	reaped   bool
-	termOnce sync.Once
-	killOnce sync.Once
-	killed   chan struct{} // closed once SIGKILL was sent to the tree
+	sigMu  sync.Mutex // guards reaped and orders signals before the reap
+	reaped bool
+	seq    *stop.Sequence // the tree's one stop sequence
 }
 
 var _ Proc = (*NativeProc)(nil)
@@ -109,7 +112,7 @@ func (proc *NativeProc) WithOutput(w io.Writer) {
 func (proc *NativeProc) WithEnvironmentVariables(_ context.Context, envs ...*resources.EnvironmentVariable) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
-	proc.envs = append(proc.envs, copyEnvs(envs)...)
+	proc.envs = append(proc.envs, envmerge.Copy(envs)...)
 }
 
 // WithEnvironmentVariablesAppend appends added.Value to the value of
@@ -123,7 +126,7 @@ func (proc *NativeProc) WithEnvironmentVariablesAppend(_ context.Context, added 
 	}
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
-	proc.appends = append(proc.appends, envAppend{key: added.Key, value: added.ValueAsString(), sep: sep})
+	proc.appends = append(proc.appends, envmerge.Append{Key: added.Key, Value: added.ValueAsString(), Sep: sep})
 }
 
 // StdinPipe returns the write end of a pipe that is the process's stdin.
@@ -208,5 +211,5 @@ func (proc *NativeProc) IsRunning(context.Context) (bool, error) {
 	}
 	// The leader is our child and is reaped only by supervise, after
 	// exited is set, so its PID still names it here.
-	return !hasExited(proc.cmd.Process.Pid), nil
+	return !sys.HasExited(proc.cmd.Process.Pid), nil
 }

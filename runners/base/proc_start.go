@@ -2,14 +2,16 @@ package base
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"time"
 
+	"github.com/corralrun/corral/internal/envmerge"
+	"github.com/corralrun/corral/internal/lines"
+	"github.com/corralrun/corral/internal/records"
+	"github.com/corralrun/corral/internal/stop"
 	"github.com/corralrun/corral/resources"
 )
 
@@ -52,7 +54,7 @@ func (proc *NativeProc) start(ctx context.Context) (stopOnCancel func() bool, er
 		return nil, fmt.Errorf("start %s: %w", proc.bin, err)
 	}
 	proc.done = make(chan struct{})
-	proc.killed = make(chan struct{})
+	proc.seq = stop.New(treeTarget{proc}, stop.Options{Grace: proc.grace})
 	if err := proc.startLocked(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", proc.bin, err)
 	}
@@ -62,49 +64,34 @@ func (proc *NativeProc) start(ctx context.Context) (stopOnCancel func() bool, er
 }
 
 func (proc *NativeProc) startLocked() error {
-	envLevel := proc.env.envSnapshot()
-	for _, e := range append(append([]*resources.EnvironmentVariable(nil), envLevel...), proc.envs...) {
-		if err := e.Validate(); err != nil {
-			return err
-		}
+	layers := [][]*resources.EnvironmentVariable{proc.env.envSnapshot(), proc.envs}
+	if err := envmerge.Validate(layers, proc.appends); err != nil {
+		return err
 	}
-	for _, a := range proc.appends {
-		if err := resources.Env(a.key, a.value).Validate(); err != nil {
-			return fmt.Errorf("append: %w", err)
-		}
-	}
-	owner, err := selfIdentity()
+	store, err := records.Open()
 	if err != nil {
-		return fmt.Errorf("owner identity: %w", err)
+		return err
 	}
-	id := newTreeID(owner, treeSeq.Add(1))
-	env := mergeEnv(os.Environ(), [][]*resources.EnvironmentVariable{envLevel, proc.envs}, proc.appends)
-	env = append(env, treeEnv+"="+id)
+	rec, err := records.New(proc.env.containment.Kind, "", proc.grace)
+	if err != nil {
+		return err
+	}
+	env := envmerge.Merge(proc.env.inherited(), layers, proc.appends)
+	env = append(env, records.TreeEnv+"="+rec.Tree)
 	path, err := proc.resolve(env)
 	if err != nil {
 		return err
 	}
-	store, err := openRecordStore()
-	if err != nil {
-		return err
-	}
-	boot, err := bootID()
-	if err != nil {
-		return err
-	}
-	proc.store = store
-	proc.rec = &record{
-		Version: recordVersion, Tree: id, Owner: owner, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(),
-		Name: filepath.Base(path), Grace: proc.grace, Created: time.Now().UTC(),
-	}
-	return proc.launch(id, path, env)
+	rec.Name = filepath.Base(path)
+	proc.store, proc.rec = store, rec
+	return proc.launch(rec.Tree, path, env)
 }
 
 // resolve finds the binary again when process-level variables changed
 // PATH since NewProcess.
 func (proc *NativeProc) resolve(env []string) (string, error) {
 	dir := proc.workDir()
-	if p, _ := lookupEnv(env, "PATH"); p != proc.pathAt || (proc.dir != "" && !filepath.IsAbs(proc.bin)) {
+	if p, _ := envmerge.Lookup(env, "PATH"); p != proc.pathAt || (proc.dir != "" && !filepath.IsAbs(proc.bin)) {
 		return lookPath(proc.bin, p, dir)
 	}
 	return proc.path, nil
@@ -122,7 +109,7 @@ func (proc *NativeProc) workDir() string {
 // is in a recorded cgroup or carries a recorded CORRAL_TREE, and a cgroup
 // that exists is recorded.
 func (proc *NativeProc) launch(id, path string, env []string) (err error) {
-	t := newTree(proc.env.containment, proc.store.home, id)
+	t := newTree(proc.env.containment, proc.store.Home(), id)
 	proc.tree = t
 	proc.rec.Containment = t.kind()
 	proc.rec.Cgroup = t.cgroupPath()
@@ -133,11 +120,11 @@ func (proc *NativeProc) launch(id, path string, env []string) (err error) {
 		}
 		if err != nil {
 			proc.closeParentEnds()
-			proc.store.remove(proc.rec.fileName())
+			proc.store.Remove(proc.rec.FileName())
 			t.release()
 		}
 	}()
-	if err := proc.store.write(proc.rec); err != nil {
+	if err := proc.store.Write(proc.rec); err != nil {
 		return err
 	}
 	if err := t.create(); err != nil {
@@ -174,7 +161,7 @@ func (proc *NativeProc) wireStdio(cmd *exec.Cmd) (childEnds []*os.File, err erro
 	} else if proc.stdio[0] != nil {
 		cmd.Stdin = proc.stdio[0]
 	}
-	lw := &lineWriter{w: proc.output}
+	proc.streams = lines.NewStreams(lines.NewWriter(proc.output))
 	pipeTo := func(f *os.File) (*os.File, error) {
 		if f != nil {
 			return f, nil
@@ -186,7 +173,7 @@ func (proc *NativeProc) wireStdio(cmd *exec.Cmd) (childEnds []*os.File, err erro
 		if err != nil {
 			return nil, err
 		}
-		proc.streams.readers = append(proc.streams.readers, r)
+		proc.streams.Add(r)
 		childEnds = append(childEnds, w)
 		return w, nil
 	}
@@ -210,14 +197,15 @@ func (proc *NativeProc) wireStdio(cmd *exec.Cmd) (childEnds []*os.File, err erro
 	if errOut != nil {
 		cmd.Stderr = errOut
 	}
-	proc.streams.lw = lw
 	return childEnds, nil
 }
 
 // closeParentEnds releases pipes made for a start that failed, or for a
 // process stopped before it started.
 func (proc *NativeProc) closeParentEnds() {
-	proc.streams.closeAll()
+	if proc.streams != nil {
+		proc.streams.CloseAll()
+	}
 	for _, f := range []*os.File{proc.stdinR, proc.stdoutW} {
 		if f != nil {
 			f.Close()
@@ -225,5 +213,3 @@ func (proc *NativeProc) closeParentEnds() {
 	}
 	proc.stdinR, proc.stdoutW = nil, nil
 }
-
-var errTreeSurvived = errors.New("base: tree still running after SIGKILL")

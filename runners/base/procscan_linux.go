@@ -1,43 +1,11 @@
 package base
 
 import (
-	"bytes"
 	"os"
-	"strconv"
+
+	"github.com/corralrun/corral/internal/procfs"
+	"github.com/corralrun/corral/internal/records"
 )
-
-// eachProcess calls fn for every live (non-zombie) process in /proc.
-// Processes that vanish during the scan are skipped.
-func eachProcess(fn func(pid int, st procStat)) {
-	d, err := os.Open("/proc")
-	if err != nil {
-		return
-	}
-	defer d.Close()
-	names, _ := d.Readdirnames(-1)
-	for _, n := range names {
-		pid, err := strconv.Atoi(n)
-		if err != nil {
-			continue
-		}
-		st, err := readStat(pid)
-		if err != nil || st.State == 'Z' || st.State == 'X' {
-			continue
-		}
-		fn(pid, st)
-	}
-}
-
-// groupMembers lists the live processes of group pgid, but exclude.
-func groupMembers(pgid, exclude int) []int {
-	var pids []int
-	eachProcess(func(pid int, st procStat) {
-		if st.PGID == pgid && pid != exclude {
-			pids = append(pids, pid)
-		}
-	})
-	return pids
-}
 
 // escapedMembers lists the live processes outside group pgid that carry
 // CORRAL_TREE=id: descendants of the tree that left its group. Only
@@ -45,7 +13,7 @@ func groupMembers(pgid, exclude int) []int {
 // after boot) can be descendants, so older ones are not read.
 func escapedMembers(pgid int, id string, since uint64) []int {
 	var pids []int
-	eachProcess(func(pid int, st procStat) {
+	procfs.Each(func(pid int, st procfs.Stat) {
 		if st.PGID != pgid && st.StartTime >= since && carriesTree(pid, id) {
 			pids = append(pids, pid)
 		}
@@ -53,10 +21,10 @@ func escapedMembers(pgid int, id string, since uint64) []int {
 	return pids
 }
 
-// treeMembers is groupMembers and escapedMembers from one scan.
+// treeMembers is the group's members and escapedMembers from one walk.
 func treeMembers(pgid, exclude int, id string, since uint64) []int {
 	var pids []int
-	eachProcess(func(pid int, st procStat) {
+	procfs.Each(func(pid int, st procfs.Stat) {
 		switch {
 		case pid == exclude:
 		case st.PGID == pgid:
@@ -71,38 +39,24 @@ func treeMembers(pgid, exclude int, id string, since uint64) []int {
 // carriesTree reports whether pid's initial environment holds
 // CORRAL_TREE=id. Only the calling user's processes (or any, for root)
 // can be read; others never match.
-func carriesTree(pid int, id string) bool { return environHas(pid, treeEnv+"="+id) }
-
-// environHas reports whether pid's initial environment holds the entry
-// "KEY=VALUE".
-func environHas(pid int, entry string) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-	if err != nil {
-		return false
-	}
-	want := []byte(entry)
-	for _, kv := range bytes.Split(b, []byte{0}) {
-		if bytes.Equal(kv, want) {
-			return true
-		}
-	}
-	return false
-}
-
-// pidsWithEnv lists the live processes whose initial environment holds
-// the entry "KEY=VALUE".
-func pidsWithEnv(entry string) []int {
-	var pids []int
-	eachProcess(func(pid int, _ procStat) {
-		if environHas(pid, entry) {
-			pids = append(pids, pid)
-		}
-	})
-	return pids
-}
+func carriesTree(pid int, id string) bool { return procfs.EnvironHas(pid, records.TreeEnv+"="+id) }
 
 // sameUser reports whether pid runs as the calling process's user.
 func sameUser(pid int) bool {
-	st, err := processGroupAndStart(pid)
-	return err == nil && st.uid == os.Getuid()
+	info, err := procfs.InfoOf(pid)
+	return err == nil && info.UID == os.Getuid()
+}
+
+// treeEnvIndex maps tree ids to the live processes carrying them, from one
+// walk over every process's environment.
+type treeEnvIndex struct{ pids map[string][]int }
+
+func indexTreeEnv() *treeEnvIndex {
+	idx := &treeEnvIndex{pids: make(map[string][]int)}
+	procfs.Each(func(pid int, _ procfs.Stat) {
+		if id, ok := procfs.EnvironValue(pid, records.TreeEnv); ok {
+			idx.pids[id] = append(idx.pids[id], pid)
+		}
+	})
+	return idx
 }

@@ -10,6 +10,10 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/records"
+	"github.com/corralrun/corral/internal/stop"
 )
 
 const (
@@ -51,16 +55,16 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	store, err := openRecordStore()
+	store, err := records.Open()
 	if err != nil {
 		return nil, fmt.Errorf("reap: %w", err)
 	}
-	unlock, err := store.lock(ctx)
+	unlock, err := store.Lock(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reap: %w", err)
 	}
 	defer unlock()
-	boot, err := bootID()
+	boot, err := records.BootID()
 	if err != nil {
 		return nil, fmt.Errorf("reap: %w", err)
 	}
@@ -75,12 +79,12 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 		}
 	}
 	r.sweepCgroups(ctx)
-	r.store.removeStaleTemps(time.Minute)
+	r.store.RemoveStaleTemps(time.Minute)
 	return r.report, nil
 }
 
 type reaper struct {
-	store  *recordStore
+	store  *records.Store
 	boot   string
 	logger *slog.Logger
 
@@ -88,44 +92,13 @@ type reaper struct {
 	report *ReapReport
 }
 
-// reapAction is what the reaper does with one valid record.
-type reapAction int
-
-const (
-	reapKeep    reapAction = iota // owner alive
-	reapForget                    // tree of another boot: only the record is left
-	reapStop                      // owner dead: stop what is left, then forget
-	reapForeign                   // owner in another PID namespace: forget once the tree is gone
-)
-
-// foreignGoneAge is how old a record of another PID namespace must be
-// before the reaper forgets it for its tree being gone: younger, its owner
-// may be between writing it and starting the tree.
-const foreignGoneAge = time.Minute
-
-// decideReap is the reaper's whole policy for a valid record. ns is the
-// reaper's PID namespace: an owner recorded in another one cannot be
-// judged from here (its PID names another process, or none), so its tree
-// is never stopped from here, only forgotten once nothing of it is left.
-func decideReap(rec *record, boot string, ns uint64, ownerAlive bool) reapAction {
-	switch {
-	case rec.Boot != boot:
-		return reapForget
-	case rec.OwnerNS != ns:
-		return reapForeign
-	case ownerAlive:
-		return reapKeep
-	}
-	return reapStop
-}
-
 // pass handles every record once and returns how many it removed.
 func (r *reaper) pass(ctx context.Context) (int, error) {
-	names, err := r.store.names()
+	names, err := r.store.Names()
 	if err != nil {
 		return 0, err
 	}
-	var stale []*record
+	var stale []*records.Record
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return 0, err
@@ -134,12 +107,12 @@ func (r *reaper) pass(ctx context.Context) (int, error) {
 		if rec == nil {
 			continue
 		}
-		switch decideReap(rec, r.boot, pidNamespace(), rec.Owner.isAlive()) {
-		case reapForget:
+		switch records.Decide(rec, r.boot, records.PIDNamespace(), rec.Owner.Alive()) {
+		case records.Forget:
 			r.forget(rec, 0)
-		case reapStop:
+		case records.Stop:
 			stale = append(stale, rec)
-		case reapForeign:
+		case records.Foreign:
 			r.forgetIfGone(rec)
 		}
 	}
@@ -161,19 +134,20 @@ func (r *reaper) pass(ctx context.Context) (int, error) {
 }
 
 // load reads one record; an untrusted one is set aside and gives nil.
-func (r *reaper) load(name string) *record {
+func (r *reaper) load(name string) *records.Record {
 	if !strings.HasSuffix(name, ".json") {
 		r.setAside(name, "not a record file")
 		return nil
 	}
-	rec, err := r.store.read(name)
+	rec, err := r.store.Read(name)
+	var aside *records.SetAsideError
 	switch {
 	case err == nil:
 		return rec
 	case errors.Is(err, fs.ErrNotExist):
 		return nil // removed meanwhile by its owner
-	case errors.Is(err, errRecordSetAside):
-		r.setAside(name, strings.TrimPrefix(err.Error(), errRecordSetAside.Error()+": "+name+": "))
+	case errors.As(err, &aside):
+		r.setAside(name, aside.Reason)
 	default:
 		r.logger.Warn("corral: cannot read record; skipped", "file", name, "err", err)
 	}
@@ -182,7 +156,7 @@ func (r *reaper) load(name string) *record {
 
 func (r *reaper) setAside(name, reason string) {
 	r.logger.Warn("corral: record set aside, not acted on", "file", name, "reason", reason)
-	if err := r.store.setAside(name); err != nil {
+	if err := r.store.SetAside(name); err != nil {
 		r.logger.Warn("corral: cannot set record aside", "file", name, "err", err)
 	}
 	r.mu.Lock()
@@ -193,17 +167,17 @@ func (r *reaper) setAside(name, reason string) {
 // forgetIfGone forgets a record of another PID namespace whose tree has
 // no process left, removing its empty cgroup: what remains after that
 // namespace died with its owner. It never signals anything.
-func (r *reaper) forgetIfGone(rec *record) {
-	if time.Since(rec.Created) < foreignGoneAge {
+func (r *reaper) forgetIfGone(rec *records.Record) {
+	if time.Since(rec.Created) < records.ForeignGoneAge {
 		return
 	}
 	switch rec.Containment {
-	case containCgroup:
+	case ContainmentCgroup:
 		if pathExists(rec.Cgroup) {
-			if empty, err := cgroupEmpty(rec.Cgroup); err != nil || !empty || !isTreeCgroup(rec.Cgroup, rec.Tree) {
+			if empty, err := cgroup.Empty(rec.Cgroup); err != nil || !empty || !isTreeCgroup(rec.Cgroup, rec.Tree) {
 				return
 			}
-			if err := cgroupRemove(rec.Cgroup); err != nil {
+			if err := cgroup.Remove(rec.Cgroup); err != nil {
 				return
 			}
 		}
@@ -216,9 +190,9 @@ func (r *reaper) forgetIfGone(rec *record) {
 }
 
 // forget removes the record of a tree that has nothing left to stop.
-func (r *reaper) forget(rec *record, signalled int) {
-	if err := r.store.remove(rec.fileName()); err != nil {
-		r.logger.Warn("corral: remove record", "file", rec.fileName(), "err", err)
+func (r *reaper) forget(rec *records.Record, signalled int) {
+	if err := r.store.Remove(rec.FileName()); err != nil {
+		r.logger.Warn("corral: remove record", "file", rec.FileName(), "err", err)
 		return
 	}
 	r.mu.Lock()
@@ -231,21 +205,25 @@ func (r *reaper) forget(rec *record, signalled int) {
 // stopTree stops what is left of a tree whose owner is dead, then removes
 // its record (and cgroup). A cgroup record that names something other
 // than a cgroup directory of ours is set aside instead.
-func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
+func (r *reaper) stopTree(ctx context.Context, rec *records.Record, env *treeEnvIndex) {
 	var t reapTarget
 	switch rec.Containment {
-	case containCgroup:
+	case ContainmentCgroup:
 		if !pathExists(rec.Cgroup) {
 			r.forget(rec, 0)
 			return
 		}
-		if isUnmarkedEmptyCgroup(rec.Cgroup) {
-			cgroupRemove(rec.Cgroup) // its owner died before marking it
+		if cgroup.IsUnmarkedEmpty(rec.Cgroup) {
+			// Its owner died before marking it.
+			if err := cgroup.Remove(rec.Cgroup); err != nil {
+				r.logger.Warn("corral: remove unmarked cgroup", "cgroup", rec.Cgroup, "err", err)
+				return
+			}
 			r.forget(rec, 0)
 			return
 		}
 		if !isTreeCgroup(rec.Cgroup, rec.Tree) {
-			r.setAside(rec.fileName(), "names "+rec.Cgroup+", which is not a corral cgroup of this tree")
+			r.setAside(rec.FileName(), "names "+rec.Cgroup+", which is not a corral cgroup of this tree")
 			return
 		}
 		t = cgroupTarget{path: rec.Cgroup}
@@ -254,7 +232,10 @@ func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
 		pt.settle = true
 		t = pt
 	}
-	n := stopTarget(ctx, t, min(rec.Grace, maxReapGrace))
+	n, err := stopTarget(ctx, t, min(rec.Grace, maxReapGrace))
+	if err != nil {
+		r.logger.Warn("corral: stop tree of a dead owner", "tree", rec.Tree, "err", err)
+	}
 	if err := t.release(); err != nil {
 		r.logger.Warn("corral: release containment", "tree", rec.Tree, "err", err)
 	}
@@ -266,67 +247,48 @@ func (r *reaper) stopTree(ctx context.Context, rec *record, env *treeEnvIndex) {
 type reapTarget interface {
 	// members lists the processes of the tree that are provably ours.
 	members() []int
-	signal(sig syscall.Signal)
-	kill()
+	signal(sig syscall.Signal) error
+	kill() error
 	release() error
 }
 
-// stopTarget sends SIGTERM to a tree's members, waits up to grace for them
-// to go, SIGKILLs the rest and waits (bounded) for them. It returns how
-// many processes were running at the start.
+// stopTarget stops a tree with the stop sequence (SIGTERM, grace, SIGKILL,
+// a bounded wait). It returns how many processes were running at the
+// start, and the errors of the signals sent.
 //
 // A member counts as gone only once it is a zombie or reaped, checked by
 // its identity: a process in the middle of exiting may already have left
 // its cgroup and lost its environment, and if it owns other trees, the
 // next pass must see it dead.
-func stopTarget(ctx context.Context, t reapTarget, grace time.Duration) int {
+func stopTarget(ctx context.Context, t reapTarget, grace time.Duration) (int, error) {
 	pids := t.members()
 	if len(pids) == 0 {
-		return 0
+		return 0, nil
 	}
-	ids := make([]procIdentity, 0, len(pids))
+	ids := make([]records.Identity, 0, len(pids))
 	for _, pid := range pids {
-		if id, err := identityOf(pid); err == nil {
+		if id, err := records.IdentityOf(pid); err == nil {
 			ids = append(ids, id)
 		}
 	}
-	gone := func() bool {
-		for _, id := range ids {
-			if id.isAlive() {
-				return false
-			}
-		}
-		return len(t.members()) == 0
-	}
-	t.signal(syscall.SIGTERM)
-	t.signal(syscall.SIGCONT) // a stopped process must run to act on SIGTERM
-	if !pollUntil(ctx, grace, gone) {
-		t.kill()
-		pollUntil(context.Background(), killWait, gone)
-	}
-	return len(pids)
+	seq := stop.New(reapStopTarget{t, ids}, stop.Options{Grace: grace})
+	err := seq.Run(ctx, stop.Wait{})
+	return len(pids), err
 }
 
-// pollUntil polls cond with a growing interval until it holds (true), or
-// d has passed or ctx is done (cond's last answer).
-func pollUntil(ctx context.Context, d time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	delay := 200 * time.Microsecond
-	for {
-		if cond() {
-			return true
+// reapStopTarget is a reapTarget as the stop sequence sees it.
+type reapStopTarget struct {
+	t   reapTarget
+	ids []records.Identity
+}
+
+func (s reapStopTarget) Signal(sig syscall.Signal) error { return s.t.signal(sig) }
+func (s reapStopTarget) Kill() error                     { return s.t.kill() }
+func (s reapStopTarget) Empty() (bool, error) {
+	for _, id := range s.ids {
+		if id.Alive() {
+			return false, nil
 		}
-		tick := time.NewTimer(delay)
-		select {
-		case <-deadline.C:
-			tick.Stop()
-			return cond()
-		case <-ctx.Done():
-			tick.Stop()
-			return cond()
-		case <-tick.C:
-		}
-		delay = min(2*delay, 10*time.Millisecond)
 	}
+	return len(s.t.members()) == 0, nil
 }

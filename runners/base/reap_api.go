@@ -19,8 +19,8 @@ type ReapReport struct {
 type ReapedTree struct {
 	Tree        string
 	Name        string // base name of the executable
-	Containment string // "cgroup" or "pgroup"
-	Owner       int    // PID of the dead owner
+	Containment ContainmentKind
+	Owner       int // PID of the dead owner
 	// Signalled is the number of processes that were still running and
 	// were stopped; 0 for a tree that had ended by itself.
 	Signalled int
@@ -39,7 +39,7 @@ type SetAsideRecord struct {
 type TreeStatus struct {
 	Tree        string
 	Name        string
-	Containment string
+	Containment ContainmentKind
 	Cgroup      string
 	Leader      int // 0 when unknown (a cgroup tree whose processes are gone)
 	Owner       int

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/records"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,11 +19,11 @@ import (
 // cgroups left by a process killed while probing.
 func (r *reaper) sweepCgroups(ctx context.Context) {
 	c := probeContainment()
-	if c.Kind != containCgroup {
+	if c.Kind != ContainmentCgroup {
 		return
 	}
 	r.removeDeadProbes(c.Where)
-	root := filepath.Dir(treeCgroupPath(c.Where, r.store.home, "x"))
+	root := filepath.Dir(records.CgroupPath(c.Where, r.store.Home(), "x"))
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return
@@ -31,18 +33,21 @@ func (r *reaper) sweepCgroups(ctx context.Context) {
 			continue
 		}
 		path := filepath.Join(root, e.Name())
-		owner, ok := ownerFromTreeID(e.Name())
-		if !ok || owner.isAlive() || !isTreeCgroup(path, e.Name()) || pathExists(filepath.Join(r.store.dir, "cg-"+e.Name()+".json")) {
+		owner, ok := records.OwnerOfTree(e.Name())
+		if !ok || owner.Alive() || !isTreeCgroup(path, e.Name()) || pathExists(filepath.Join(r.store.Dir(), "cg-"+e.Name()+".json")) {
 			continue
 		}
 		t := cgroupTarget{path: path}
-		n := stopTarget(ctx, t, DefaultGracePeriod)
+		n, err := stopTarget(ctx, t, DefaultGracePeriod)
+		if err != nil {
+			r.logger.Warn("corral: stop unrecorded cgroup", "cgroup", path, "err", err)
+		}
 		if err := t.release(); err != nil {
 			r.logger.Warn("corral: remove unrecorded cgroup", "cgroup", path, "err", err)
 			continue
 		}
 		r.mu.Lock()
-		r.report.Reaped = append(r.report.Reaped, ReapedTree{Tree: e.Name(), Containment: containCgroup, Owner: owner.PID, Signalled: n, Unrecorded: true})
+		r.report.Reaped = append(r.report.Reaped, ReapedTree{Tree: e.Name(), Containment: ContainmentCgroup, Owner: owner.PID, Signalled: n, Unrecorded: true})
 		r.mu.Unlock()
 	}
 }
@@ -58,24 +63,12 @@ func (r *reaper) removeDeadProbes(where string) {
 		}
 		if pid, ok := strings.CutPrefix(e.Name(), "probe."); ok {
 			if n, err := strconv.Atoi(pid); err == nil && !IsProcessAlive(n) {
-				cgroupRemove(filepath.Join(where, e.Name()))
+				if err := cgroup.Remove(filepath.Join(where, e.Name())); err != nil {
+					r.logger.Warn("corral: remove a dead prober's cgroup", "cgroup", e.Name(), "err", err)
+				}
 			}
-		} else if homeKeyPattern.MatchString(e.Name()) {
-			unix.Rmdir(filepath.Join(where, e.Name()))
+		} else if records.IsHomeCgroupKey(e.Name()) {
+			unix.Rmdir(filepath.Join(where, e.Name())) // fails, as it should, while trees live in it
 		}
 	}
-}
-
-// ownerFromTreeID parses the owner identity a tree id starts with.
-func ownerFromTreeID(id string) (procIdentity, bool) {
-	if !treeIDPattern.MatchString(id) {
-		return procIdentity{}, false
-	}
-	f := strings.Split(id, ".")
-	pid, err1 := strconv.Atoi(f[0])
-	start, err2 := strconv.ParseUint(f[1], 10, 64)
-	if err1 != nil || err2 != nil || pid <= 0 {
-		return procIdentity{}, false
-	}
-	return procIdentity{PID: pid, Start: start}, true
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/records"
 	"github.com/corralrun/corral/resources"
 )
 
@@ -36,8 +38,8 @@ func runReapOwner(containment, what string) error {
 	if err != nil {
 		return err
 	}
-	if containment == containPgroup {
-		env.containment = Containment{Kind: containPgroup}
+	if containment == string(ContainmentPgroup) {
+		env.containment = Containment{Kind: ContainmentPgroup}
 	}
 	env.WithGracePeriod(100 * time.Millisecond)
 	var p Proc
@@ -122,18 +124,18 @@ func TestReapOrphanedTrees(t *testing.T) {
 		{"nested", 7, 2},
 		{"external", 2, 1},
 	}
-	for _, containment := range []string{containCgroup, containPgroup} {
+	for _, containment := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
 		for _, tt := range tests {
-			if containment == containPgroup && tt.what == "external" {
+			if containment == ContainmentPgroup && tt.what == "external" {
 				continue // external records do not depend on the containment
 			}
-			t.Run(containment+"/"+tt.what, func(t *testing.T) {
-				if containment == containCgroup && probeContainment().Kind != containCgroup {
+			t.Run(string(containment)+"/"+tt.what, func(t *testing.T) {
+				if containment == ContainmentCgroup && probeContainment().Kind != ContainmentCgroup {
 					requireOrSkip(t, "no writable cgroup here")
 				}
-				t.Setenv(homeEnv, t.TempDir())
+				t.Setenv(records.HomeEnv, t.TempDir())
 				mark := newMark(t)
-				owner := startOwner(t, mark, containment, tt.what)
+				owner := startOwner(t, mark, string(containment), tt.what)
 				waitMarked(t, mark, tt.procs)
 
 				// While the owner lives, nothing is reaped.
@@ -152,8 +154,8 @@ func TestReapOrphanedTrees(t *testing.T) {
 				if left := markedPids(mark); len(left) > 0 {
 					t.Fatalf("processes left after Reap returned: %v", left)
 				}
-				store, _ := openRecordStore()
-				if names, _ := store.names(); len(names) != 0 {
+				store, _ := records.Open()
+				if names, _ := store.Names(); len(names) != 0 {
 					t.Fatalf("records left after Reap: %v", names)
 				}
 			})
@@ -174,18 +176,18 @@ func recordedOnly(trees []ReapedTree) []ReapedTree {
 }
 
 func TestRemovePgidFile(t *testing.T) {
-	t.Setenv(homeEnv, t.TempDir())
+	t.Setenv(records.HomeEnv, t.TempDir())
 	if err := WritePgidFile(os.Getpid(), "/", []string{"self"}); err != nil {
 		t.Fatal(err)
 	}
-	store, _ := openRecordStore()
-	if names, _ := store.names(); len(names) != 1 {
+	store, _ := records.Open()
+	if names, _ := store.Names(); len(names) != 1 {
 		t.Fatalf("records %v after WritePgidFile", names)
 	}
 	if err := RemovePgidFile(os.Getpid()); err != nil {
 		t.Fatal(err)
 	}
-	if names, _ := store.names(); len(names) != 0 {
+	if names, _ := store.Names(); len(names) != 0 {
 		t.Fatalf("records %v after RemovePgidFile", names)
 	}
 	if err := RemovePgidFile(os.Getpid()); err != nil {
@@ -200,16 +202,16 @@ func TestRemovePgidFile(t *testing.T) {
 // name) is dead, is stopped and removed; one whose owner lives is not.
 func TestReapUnrecordedCgroup(t *testing.T) {
 	c := probeContainment()
-	if c.Kind != containCgroup {
+	if c.Kind != ContainmentCgroup {
 		requireOrSkip(t, "no writable cgroup here")
 	}
-	t.Setenv(homeEnv, t.TempDir())
+	t.Setenv(records.HomeEnv, t.TempDir())
 	deadID := faultDeadIdentity(t)
-	self, _ := selfIdentity()
+	self, _ := records.Self()
 	mark := newMark(t)
-	home := os.Getenv(homeEnv)
-	orphan := newCgroupTree(treeCgroupPath(c.Where, home, newTreeID(deadID, 1)))
-	alive := newCgroupTree(treeCgroupPath(c.Where, home, newTreeID(self, treeSeq.Add(1))))
+	home := os.Getenv(records.HomeEnv)
+	orphan := newCgroupTree(records.CgroupPath(c.Where, home, records.TreeID(deadID, 1)))
+	alive := newCgroupTree(records.CgroupPath(c.Where, home, records.TreeID(self, treeSeq.Add(1))))
 	for _, tr := range []*cgroupTree{orphan, alive} {
 		if err := tr.create(); err != nil {
 			t.Fatal(err)
@@ -224,8 +226,8 @@ func TestReapUnrecordedCgroup(t *testing.T) {
 		go cmd.Wait()
 	}
 	t.Cleanup(func() {
-		cgroupKill(alive.path)
-		pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroupEmpty(alive.path); return e })
+		cgroup.Kill(alive.path)
+		pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroup.Empty(alive.path); return e })
 		alive.release()
 	})
 	waitMarked(t, mark, 2)
@@ -250,12 +252,12 @@ func TestReapUnrecordedCgroup(t *testing.T) {
 
 // What an interrupted write leaves, a stale temporary file, is removed.
 func TestReapRemovesStaleTemps(t *testing.T) {
-	t.Setenv(homeEnv, t.TempDir())
-	store, err := openRecordStore()
+	t.Setenv(records.HomeEnv, t.TempDir())
+	store, err := records.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stale, fresh := filepath.Join(store.dir, ".tmp-1"), filepath.Join(store.dir, ".tmp-2")
+	stale, fresh := filepath.Join(store.Dir(), ".tmp-1"), filepath.Join(store.Dir(), ".tmp-2")
 	for _, p := range []string{stale, fresh} {
 		if err := os.WriteFile(p, []byte("{"), 0o600); err != nil {
 			t.Fatal(err)
@@ -293,10 +295,10 @@ func TestReapLeavesOtherPIDNamespaces(t *testing.T) {
 	if os.Getuid() != 0 {
 		requireOrSkip(t, "needs root for a PID namespace")
 	}
-	for _, containment := range []string{containCgroup, containPgroup} {
+	for _, containment := range []string{string(ContainmentCgroup), string(ContainmentPgroup)} {
 		t.Run(containment, func(t *testing.T) {
 			home := t.TempDir()
-			t.Setenv(homeEnv, home)
+			t.Setenv(records.HomeEnv, home)
 			mark := newMark(t)
 			cmd := exec.Command(os.Args[0], containment, "tree")
 			cmd.Env = append(os.Environ(), helperEnv+"=ns-owner", markEnv+"="+mark, "GORACE=atexit_sleep_ms=0")
@@ -312,10 +314,10 @@ func TestReapLeavesOtherPIDNamespaces(t *testing.T) {
 			t.Cleanup(func() {
 				cmd.Process.Kill() // the namespace's first process: the kernel kills the rest
 				cmd.Wait()
-				if c := probeContainment(); c.Kind == containCgroup {
-					dir := filepath.Dir(treeCgroupPath(c.Where, home, "x"))
-					pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroupEmpty(dir); return e })
-					cgroupRemove(dir)
+				if c := probeContainment(); c.Kind == ContainmentCgroup {
+					dir := filepath.Dir(records.CgroupPath(c.Where, home, "x"))
+					pollUntil(context.Background(), 5*time.Second, func() bool { e, _ := cgroup.Empty(dir); return e })
+					cgroup.Remove(dir)
 				}
 			})
 			if line, err := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
@@ -340,16 +342,16 @@ func TestReapLeavesOtherPIDNamespaces(t *testing.T) {
 			if left := waitMarkedGone(mark, 10*time.Second); len(left) > 0 {
 				t.Fatalf("namespace's processes still alive: %v", left)
 			}
-			store, _ := openRecordStore()
-			names, _ := store.names()
-			var recs []*record
+			store, _ := records.Open()
+			names, _ := store.Names()
+			var recs []*records.Record
 			for _, name := range names {
-				rec, err := store.read(name)
+				rec, err := store.Read(name)
 				if err != nil {
 					t.Fatal(err)
 				}
-				rec.Created = rec.Created.Add(-2 * foreignGoneAge)
-				if err := store.write(rec); err != nil {
+				rec.Created = rec.Created.Add(-2 * records.ForeignGoneAge)
+				if err := store.Write(rec); err != nil {
 					t.Fatal(err)
 				}
 				recs = append(recs, rec)
@@ -372,26 +374,26 @@ func TestReapLeavesOtherPIDNamespaces(t *testing.T) {
 // leaves a recorded, empty, unmarked cgroup: the reaper removes both.
 func TestReapUnmarkedEmptyCgroup(t *testing.T) {
 	c := probeContainment()
-	if c.Kind != containCgroup {
+	if c.Kind != ContainmentCgroup {
 		requireOrSkip(t, "no writable cgroup here")
 	}
-	t.Setenv(homeEnv, t.TempDir())
-	store, err := openRecordStore()
+	t.Setenv(records.HomeEnv, t.TempDir())
+	store, err := records.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	owner := faultDeadIdentity(t)
-	boot, _ := bootID()
-	tree := newTreeID(owner, 1)
-	rec := &record{Version: recordVersion, Tree: tree, Containment: containCgroup, Cgroup: treeCgroupPath(c.Where, store.home, tree),
-		Owner: owner, OwnerNS: pidNamespace(), Boot: boot, UID: os.Getuid(), Name: "x", Created: time.Now()}
-	if err := store.write(rec); err != nil {
+	boot, _ := records.BootID()
+	tree := records.TreeID(owner, 1)
+	rec := &records.Record{Version: records.Version, Tree: tree, Containment: ContainmentCgroup, Cgroup: records.CgroupPath(c.Where, store.Home(), tree),
+		Owner: owner, OwnerNS: records.PIDNamespace(), Boot: boot, UID: os.Getuid(), Name: "x", Created: time.Now()}
+	if err := store.Write(rec); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.MkdirAll(rec.Cgroup, 0o755); err != nil { // no mark, no process
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cgroupRemove(filepath.Dir(rec.Cgroup)) })
+	t.Cleanup(func() { cgroup.Remove(filepath.Dir(rec.Cgroup)) })
 	report, err := Reap(testCtx(t), ReapOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,11 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/corralrun/corral/internal/cgroup"
+	"github.com/corralrun/corral/internal/procfs"
+	"github.com/corralrun/corral/internal/records"
+	"github.com/corralrun/corral/internal/sys"
 )
 
 func pathExists(p string) bool {
@@ -16,12 +21,12 @@ func pathExists(p string) bool {
 type cgroupTarget struct{ path string }
 
 func (t cgroupTarget) members() []int {
-	pids, _ := cgroupProcs(t.path)
+	pids, _ := cgroup.Procs(t.path)
 	return pids
 }
-func (t cgroupTarget) signal(sig syscall.Signal) { cgroupSignal(t.path, sig) }
-func (t cgroupTarget) kill()                     { cgroupKill(t.path) }
-func (t cgroupTarget) release() error            { return cgroupRemove(t.path) }
+func (t cgroupTarget) signal(sig syscall.Signal) error { return cgroup.Signal(t.path, sig) }
+func (t cgroupTarget) kill() error                     { return cgroup.Kill(t.path) }
+func (t cgroupTarget) release() error                  { return cgroup.Remove(t.path) }
 
 // pgroupTarget is a process-group tree seen from outside. For a tree
 // corral started, its members are the processes carrying its CORRAL_TREE
@@ -31,14 +36,14 @@ func (t cgroupTarget) release() error            { return cgroupRemove(t.path) }
 // been recycled, and nothing proves the group is ours. Either way a member
 // must run as the record's user.
 type pgroupTarget struct {
-	rec     *record
+	rec     *records.Record
 	known   []int // CORRAL_TREE carriers found by the pass's scan
 	fresh   bool  // known is stale: the next members() scans every process
 	settle  bool  // take a last look at a young tree that shows no process
 	settled bool  // that last look was taken
 }
 
-func newPgroupTarget(rec *record, env *treeEnvIndex) *pgroupTarget {
+func newPgroupTarget(rec *records.Record, env *treeEnvIndex) *pgroupTarget {
 	t := &pgroupTarget{rec: rec}
 	if env != nil {
 		t.known = env.pids[rec.Tree]
@@ -47,14 +52,14 @@ func newPgroupTarget(rec *record, env *treeEnvIndex) *pgroupTarget {
 }
 
 func (t *pgroupTarget) isOurs(pid int) bool {
-	st, err := processGroupAndStart(pid)
-	if err != nil || st.uid != t.rec.UID {
+	st, err := procfs.InfoOf(pid)
+	if err != nil || st.UID != t.rec.UID {
 		return false
 	}
 	if !t.rec.External {
 		return carriesTree(pid, t.rec.Tree)
 	}
-	return st.pgid == t.rec.Leader.PID && st.start >= t.rec.Leader.Start && t.rec.Leader.isAlive()
+	return st.PGID == t.rec.Leader.PID && st.Start >= t.rec.Leader.Start && t.rec.Leader.Alive()
 }
 
 // members lists the tree's processes. The first call uses the pass's
@@ -64,10 +69,10 @@ func (t *pgroupTarget) isOurs(pid int) bool {
 // gone.
 func (t *pgroupTarget) members() []int {
 	if t.rec.External {
-		if !t.rec.Leader.isAlive() {
+		if !t.rec.Leader.Alive() {
 			return nil
 		}
-		return t.ours(groupMembers(t.rec.Leader.PID, 0))
+		return t.ours(procfs.GroupMembers(t.rec.Leader.PID, 0))
 	}
 	if !t.fresh {
 		t.fresh = true
@@ -102,19 +107,24 @@ func (t *pgroupTarget) ours(pids []int) []int {
 	return out
 }
 
-func (t *pgroupTarget) signal(sig syscall.Signal) {
+func (t *pgroupTarget) signal(sig syscall.Signal) error {
+	var errs []error
 	for _, pid := range t.members() {
-		signalVerified(pid, sig, func() bool { return t.isOurs(pid) })
+		err := sys.SignalVerified(pid, sig, func() bool { return t.isOurs(pid) })
+		if err != nil && !errors.Is(err, sys.ErrNotOurs) {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
-func (t *pgroupTarget) kill()          { t.signal(syscall.SIGKILL) }
+func (t *pgroupTarget) kill() error    { return t.signal(syscall.SIGKILL) }
 func (t *pgroupTarget) release() error { return nil }
 
 // needsEnvIndex reports whether any stale record is found by CORRAL_TREE.
-func needsEnvIndex(recs []*record) bool {
+func needsEnvIndex(recs []*records.Record) bool {
 	for _, r := range recs {
-		if r.Containment == containPgroup && !r.External {
+		if r.Containment == ContainmentPgroup && !r.External {
 			return true
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corralrun/corral/internal/procfs"
 )
 
 // allocSize is what the track-alloc helper holds resident.
@@ -164,14 +166,14 @@ func TestParseStat(t *testing.T) {
 	const rest = "S 1 1234 1234 0 -1 4194560 100 0 0 0 11 22 33 44 20 0 1 0 5555 " +
 		"10000000 777 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0 " +
 		"0 0 0 0 0 0 0 0"
-	want := procStat{PID: 1234, State: 'S', PPID: 1, PGID: 1234, UTime: 11, STime: 22,
+	want := procfs.Stat{PID: 1234, State: 'S', PPID: 1, PGID: 1234, UTime: 11, STime: 22,
 		CUTime: 33, CSTime: 44, StartTime: 5555, RSSPages: 777}
-	with := func(comm string) procStat { s := want; s.Comm = comm; return s }
+	with := func(comm string) procfs.Stat { s := want; s.Comm = comm; return s }
 
 	tests := []struct {
 		name string
 		line string
-		want procStat
+		want procfs.Stat
 	}{
 		{"plain", "1234 (bash) " + rest, with("bash")},
 		{"newline", "1234 (bash) " + rest + "\n", with("bash")},
@@ -181,16 +183,16 @@ func TestParseStat(t *testing.T) {
 		{"close paren", "1234 ()) " + rest, with(")")},
 		{"looks like fields", "1234 () R 5 6) " + rest, with(") R 5 6")},
 		{"other letter", "1234 (x) Z" + strings.TrimPrefix(rest, "S"),
-			func() procStat { s := with("x"); s.State = 'Z'; return s }()},
+			func() procfs.Stat { s := with("x"); s.State = 'Z'; return s }()},
 		{"negative children times", "1234 (x) " +
 			strings.Replace(rest, " 33 44 ", " -3 -4 ", 1),
-			func() procStat { s := with("x"); s.CUTime, s.CSTime = 0, 0; return s }()},
+			func() procfs.Stat { s := with("x"); s.CUTime, s.CSTime = 0, 0; return s }()},
 		{"only the needed fields", "1234 (x) " + strings.Join(strings.Fields(rest)[:22], " "), with("x")},
 	}
 	for _, tt := range tests {
-		got, err := parseStat(tt.line)
+		got, err := procfs.ParseStat(tt.line)
 		if err != nil || got != tt.want {
-			t.Errorf("%s: parseStat(%q) =\n%+v, %v; want\n%+v", tt.name, tt.line, got, err, tt.want)
+			t.Errorf("%s: procfs.ParseStat(%q) =\n%+v, %v; want\n%+v", tt.name, tt.line, got, err, tt.want)
 		}
 	}
 
@@ -207,8 +209,8 @@ func TestParseStat(t *testing.T) {
 		{"bad rss", "1234 (bash) " + strings.Replace(rest, " 777 ", " many ", 1)},
 	}
 	for _, tt := range bad {
-		if got, err := parseStat(tt.line); err == nil {
-			t.Errorf("%s: parseStat(%q) = %+v, nil; want an error", tt.name, tt.line, got)
+		if got, err := procfs.ParseStat(tt.line); err == nil {
+			t.Errorf("%s: procfs.ParseStat(%q) = %+v, nil; want an error", tt.name, tt.line, got)
 		}
 	}
 }
@@ -218,12 +220,12 @@ func TestParseStatOfSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := parseStat(string(b))
+	s, err := procfs.ParseStat(string(b))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.PID != os.Getpid() || s.PPID != os.Getppid() || s.RSSPages == 0 || s.StartTime == 0 {
-		t.Errorf("parseStat(/proc/self/stat) = %+v; want pid %d, ppid %d, resident pages, a start time",
+		t.Errorf("procfs.ParseStat(/proc/self/stat) = %+v; want pid %d, ppid %d, resident pages, a start time",
 			s, os.Getpid(), os.Getppid())
 	}
 }
@@ -240,20 +242,20 @@ func TestParseUptime(t *testing.T) {
 		{"abc 1.0", 0, true},
 	}
 	for _, tt := range tests {
-		got, err := parseUptime(tt.in)
+		got, err := procfs.ParseUptime(tt.in)
 		if (err != nil) != tt.wantErr || got.Round(time.Millisecond) != tt.want {
-			t.Errorf("parseUptime(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("procfs.ParseUptime(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
 
 func TestTreeOf(t *testing.T) {
-	procs := map[int]procStat{}
+	procs := map[int]procfs.Stat{}
 	for pid, ppid := range map[int]int{
 		1: 0, 10: 1, 11: 10, 12: 11, 13: 10, 20: 1,
 		30: 31, 31: 30, // a loop, as a reused PID can make in a scan
 	} {
-		procs[pid] = procStat{PID: pid, PPID: ppid}
+		procs[pid] = procfs.Stat{PID: pid, PPID: ppid}
 	}
 	tests := []struct {
 		root int
@@ -268,12 +270,12 @@ func TestTreeOf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []int
-		for _, s := range treeOf(tt.root, procs) {
+		for _, s := range procfs.TreeOf(tt.root, procs) {
 			got = append(got, s.PID)
 		}
 		slices.Sort(got)
 		if !slices.Equal(got, tt.want) {
-			t.Errorf("treeOf(%d) = %v, want %v", tt.root, got, tt.want)
+			t.Errorf("procfs.TreeOf(%d) = %v, want %v", tt.root, got, tt.want)
 		}
 	}
 }
@@ -320,7 +322,7 @@ func TestTrackMemoryOfTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leader, err := readStat(c.pid())
+	leader, err := procfs.ReadStat(c.pid())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/corralrun/corral/internal/records"
 )
 
 // ListTrees returns the recorded trees whose processes still run, for
@@ -12,15 +14,15 @@ import (
 // and is not created. Figures are a snapshot; CPU is the
 // leader's tree's usage since it started.
 func ListTrees(ctx context.Context) ([]TreeStatus, error) {
-	store, err := existingRecordStore()
+	store, err := records.OpenExisting()
 	if err != nil || store == nil {
 		return nil, err
 	}
-	names, err := store.names()
+	names, err := store.Names()
 	if err != nil {
 		return nil, err
 	}
-	boot, err := bootID()
+	boot, err := records.BootID()
 	if err != nil {
 		return nil, err
 	}
@@ -33,11 +35,11 @@ func ListTrees(ctx context.Context) ([]TreeStatus, error) {
 		if !strings.HasSuffix(name, ".json") {
 			continue
 		}
-		rec, err := store.read(name)
+		rec, err := store.Read(name)
 		if err != nil || rec.Boot != boot {
 			continue
 		}
-		if env == nil && rec.Containment == containPgroup && !rec.External {
+		if env == nil && rec.Containment == ContainmentPgroup && !rec.External {
 			env = indexTreeEnv()
 		}
 		if st, ok := treeStatus(ctx, rec, env); ok {
@@ -48,9 +50,9 @@ func ListTrees(ctx context.Context) ([]TreeStatus, error) {
 	return out, nil
 }
 
-func treeStatus(ctx context.Context, rec *record, env *treeEnvIndex) (TreeStatus, bool) {
+func treeStatus(ctx context.Context, rec *records.Record, env *treeEnvIndex) (TreeStatus, bool) {
 	var pids []int
-	if rec.Containment == containCgroup {
+	if rec.Containment == ContainmentCgroup {
 		pids = cgroupTarget{path: rec.Cgroup}.members()
 	} else {
 		pids = newPgroupTarget(rec, env).members()
@@ -60,10 +62,10 @@ func treeStatus(ctx context.Context, rec *record, env *treeEnvIndex) (TreeStatus
 	}
 	st := TreeStatus{
 		Tree: rec.Tree, Name: rec.Name, Containment: rec.Containment, Cgroup: rec.Cgroup,
-		Owner: rec.Owner.PID, OwnerAlive: rec.OwnerNS != pidNamespace() || rec.Owner.isAlive(), Started: rec.Created,
+		Owner: rec.Owner.PID, OwnerAlive: rec.OwnerNS != records.PIDNamespace() || rec.Owner.Alive(), Started: rec.Created,
 		Processes: len(pids), Leader: slices.Min(pids),
 	}
-	if rec.Leader.isAlive() {
+	if rec.Leader.Alive() {
 		st.Leader = rec.Leader.PID
 	}
 	tp := &TrackedProcess{PID: st.Leader}
