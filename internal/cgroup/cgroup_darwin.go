@@ -5,9 +5,6 @@ import (
 	"syscall"
 )
 
-// DirName is the directory that would hold corral's cgroups.
-const DirName = "corral"
-
 // ProbePrefix starts the name of a probe's test cgroup.
 const ProbePrefix = "probe."
 
@@ -15,7 +12,7 @@ const ProbePrefix = "probe."
 type ProbeResult struct{ Where, Reason string }
 
 // Probe: darwin has no cgroups.
-func Probe() ProbeResult {
+func Probe(string) ProbeResult {
 	return ProbeResult{Reason: "darwin has no cgroups: descendants that leave the process group are not contained"}
 }
 

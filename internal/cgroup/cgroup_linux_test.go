@@ -35,7 +35,7 @@ func TestCgroup2MountPoint(t *testing.T) {
 // directory, or skips (fails under CI=true) when there is none.
 func writable(t *testing.T) string {
 	t.Helper()
-	p := Probe()
+	p := Probe("corral")
 	if p.Where == "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("CI=true and no writable cgroup: %s", p.Reason)

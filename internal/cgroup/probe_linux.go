@@ -14,10 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DirName is the directory, inside a writable cgroup, that holds corral's
-// cgroups: one per corral home, and in it one per tree.
-const DirName = "corral"
-
 // ProbeResult is where trees can be contained, or why they cannot.
 type ProbeResult struct {
 	// Where is the writable corral cgroup directory; "" when none was
@@ -28,13 +24,13 @@ type ProbeResult struct {
 	Reason string
 }
 
-// Probe finds a place where this process may create cgroups and clone
+// Probe finds a place, a directory called name in a cgroup, where this process may create cgroups and clone
 // children into them: its own cgroup, else the nearest writable ancestor
 // (a user's delegated subtree). It clones one short-lived child into a
 // test cgroup, since write access alone does not prove the kernel will
 // accept the move (delegation rules, cgroup.kill support). Callers cache
 // the result.
-func Probe() ProbeResult {
+func Probe(name string) ProbeResult {
 	mount := Mount()
 	if mount == "" {
 		return ProbeResult{Reason: "no cgroup v2 hierarchy is mounted; mount one (unified or hybrid mode) to contain setsid and double-fork escapers"}
@@ -45,7 +41,7 @@ func Probe() ProbeResult {
 	}
 	var tried []string
 	for rel := own; ; rel = filepath.Dir(rel) {
-		dir := filepath.Join(mount, rel, DirName)
+		dir := filepath.Join(mount, rel, name)
 		if err := probeDir(dir); err == nil {
 			return ProbeResult{Where: dir, Reason: "cgroup v2 at " + mount + " is writable; trees are stopped with cgroup.kill"}
 		} else {

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/corralrun/corral/internal/cgroup"
 )
 
 // Version is the format version written into every record.
@@ -184,7 +182,7 @@ func (r *Record) validateCgroup() error {
 		return bad("cgroup path is not clean and absolute")
 	}
 	home := filepath.Dir(p)
-	if filepath.Base(p) != r.Tree || !homeKeyPattern.MatchString(filepath.Base(home)) || filepath.Base(filepath.Dir(home)) != cgroup.DirName {
+	if filepath.Base(p) != r.Tree || !homeKeyPattern.MatchString(filepath.Base(home)) || filepath.Base(filepath.Dir(home)) != CgroupDirName {
 		return bad("cgroup path is not a corral tree cgroup")
 	}
 	return nil

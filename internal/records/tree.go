@@ -49,6 +49,10 @@ func OwnerOfTree(id string) (Identity, bool) {
 	return Identity{PID: pid, Start: start}, true
 }
 
+// CgroupDirName is the directory, inside a writable cgroup, that holds
+// corral's cgroups: one per corral home, and in it one per tree.
+const CgroupDirName = "corral"
+
 // HomeCgroupKey names the cgroup directory that holds the trees of one
 // corral home, so that a reaper sweeps only its own home's cgroups.
 func HomeCgroupKey(home string) string {

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/corralrun/corral/internal/cgroup"
 	"github.com/corralrun/corral/internal/lines"
 	"github.com/corralrun/corral/internal/records"
 )
@@ -328,7 +327,7 @@ func newBenchStalePool(b *testing.B, store *records.Store, kind string, n int) *
 			UID: os.Getuid(), Name: "gone", Grace: time.Second, Created: time.Now().UTC(),
 		}
 		if k == string(ContainmentCgroup) {
-			rec.Cgroup = records.CgroupPath(filepath.Join("/nonexistent", cgroup.DirName), store.Home(), tree)
+			rec.Cgroup = records.CgroupPath(filepath.Join("/nonexistent", records.CgroupDirName), store.Home(), tree)
 		} else {
 			rec.Leader = records.Identity{PID: benchGonePID - 1 - i, Start: 1}
 		}

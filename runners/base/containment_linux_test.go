@@ -148,7 +148,7 @@ func TestContainmentInDelegatedSubtree(t *testing.T) {
 		}
 	}
 	lines := runProbeAs(t, deleg)
-	want := string(ContainmentCgroup) + " " + filepath.Join(deleg, cgroup.DirName)
+	want := string(ContainmentCgroup) + " " + filepath.Join(deleg, records.CgroupDirName)
 	if len(lines) != 2 || lines[0] != want || lines[1] != "left 0" {
 		t.Fatalf("probe as nobody in a delegated cgroup said %q, want %q and \"left 0\"", lines, want)
 	}

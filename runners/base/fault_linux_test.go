@@ -436,7 +436,7 @@ func testFaultForged(t *testing.T, table *faultTable) {
 			}},
 		{name: "not a cgroup: dir with a fake cgroup.procs", want: "setaside",
 			write: func(v *faultVictimProc, rec *records.Record) string {
-				dir := records.CgroupPath(filepath.Join(t.TempDir(), cgroup.DirName), store.Home(), rec.Tree)
+				dir := records.CgroupPath(filepath.Join(t.TempDir(), records.CgroupDirName), store.Home(), rec.Tree)
 				os.MkdirAll(dir, 0o755)
 				os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(v.id.PID)+"\n"), 0o644)
 				os.WriteFile(filepath.Join(dir, "cgroup.events"), []byte("populated 1\nfrozen 0\n"), 0o644)
@@ -483,7 +483,7 @@ func testFaultForged(t *testing.T, table *faultTable) {
 			o.cgroup = faultCgroup(t, top, top)
 		case "outside-corral":
 			top := fmt.Sprintf("%s-%d", siblings, i)
-			o.cgroup = faultCgroup(t, top, records.CgroupPath(filepath.Join(top, cgroup.DirName), store.Home(), tree))
+			o.cgroup = faultCgroup(t, top, records.CgroupPath(filepath.Join(top, records.CgroupDirName), store.Home(), tree))
 		case "corral-live-owner":
 			tree = records.TreeID(self, 1000+seq)
 			path := records.CgroupPath(cgroups.Where, store.Home(), tree)
