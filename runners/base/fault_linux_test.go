@@ -341,14 +341,17 @@ type faultForgery struct {
 	want string
 }
 
-// testFaultForged writes records that point at live processes started by
-// the test but not ours to signal, runs Reap, and counts the victims that
-// received any signal or died. A real stale tree in the same directory
-// proves the reaper did act in that sweep.
-func testFaultForged(t *testing.T, table *faultTable) {
-	ctx, _ := faultSetup(t, 60*time.Second, "")
-	cgroups := DetectContainment()
-	exe, scratch := faultSharedExe(t)
+// forgeryKit writes forged records for testFaultForged: each names a dead
+// owner and, as its leader or cgroup, a live victim.
+type forgeryKit struct {
+	t     *testing.T
+	store *records.Store
+	boot  string
+	dead  records.Identity
+	seq   uint64
+}
+
+func newForgeryKit(t *testing.T) *forgeryKit {
 	store, err := records.Open()
 	if err != nil {
 		t.Fatal(err)
@@ -357,168 +360,177 @@ func testFaultForged(t *testing.T, table *faultTable) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := faultDeadIdentity(t)
-	var seq uint64
-	base := func(v *faultVictimProc) *records.Record {
-		seq++
-		return &records.Record{
-			Version: records.Version, Tree: records.TreeID(dead, 1000+seq), Containment: ContainmentPgroup,
-			Leader: v.id, Owner: dead, OwnerNS: records.PIDNamespace(), Boot: boot, UID: os.Getuid(), Name: "victim",
-			Grace: faultGrace, Created: time.Now().UTC(),
-		}
+	return &forgeryKit{t: t, store: store, boot: boot, dead: faultDeadIdentity(t)}
+}
+
+// nextTree is a fresh tree id of the dead owner.
+func (k *forgeryKit) nextTree() string {
+	k.seq++
+	return records.TreeID(k.dead, 1000+k.seq)
+}
+
+// record is a valid process-group record of the dead owner, led by v.
+func (k *forgeryKit) record(v *faultVictimProc, tree string) *records.Record {
+	return &records.Record{
+		Version: records.Version, Tree: tree, Containment: ContainmentPgroup,
+		Leader: v.id, Owner: k.dead, OwnerNS: records.PIDNamespace(), Boot: k.boot, UID: os.Getuid(), Name: "victim",
+		Grace: faultGrace, Created: time.Now().UTC(),
 	}
-	put := func(rec *records.Record) string {
-		if err := store.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		return rec.FileName()
+}
+
+func (k *forgeryKit) put(rec *records.Record) string {
+	if err := k.store.Write(rec); err != nil {
+		k.t.Fatal(err)
 	}
-	external := func(rec *records.Record) *records.Record { rec.External = true; return rec }
-	inCgroup := func(path string) func(v *faultVictimProc, rec *records.Record) string {
-		return func(v *faultVictimProc, rec *records.Record) string {
-			rec.Containment, rec.Cgroup, rec.Leader = ContainmentCgroup, path, records.Identity{}
-			return put(rec)
-		}
+	return rec.FileName()
+}
+
+// raw writes rec, made External, encoded and changed by edit, as name.
+func (k *forgeryKit) raw(rec *records.Record, name string, edit func([]byte) []byte) string {
+	b, _ := external(rec).Encode()
+	if name == "" {
+		name = rec.FileName()
 	}
-	forgeries := []faultForgery{
-		{name: "foreign process, right pid+start, corral record", want: "reaped",
-			write: func(v *faultVictimProc, rec *records.Record) string { return put(rec) }},
+	return faultWriteRaw(k.t, k.store.Dir(), name, edit(b))
+}
+
+func external(rec *records.Record) *records.Record { rec.External = true; return rec }
+
+func (k *forgeryKit) inCgroup(path string) func(v *faultVictimProc, rec *records.Record) string {
+	return func(v *faultVictimProc, rec *records.Record) string {
+		rec.Containment, rec.Cgroup, rec.Leader = ContainmentCgroup, path, records.Identity{}
+		return k.put(rec)
+	}
+}
+
+// plain writes the record as it is; asExternal as a WritePgidFile record.
+func (k *forgeryKit) plain(_ *faultVictimProc, rec *records.Record) string { return k.put(rec) }
+func (k *forgeryKit) asExternal(_ *faultVictimProc, rec *records.Record) string {
+	return k.put(external(rec))
+}
+
+// forgeries are the records the reaper must not act on: every one of
+// them names a live victim it must leave alone.
+func (k *forgeryKit) forgeries(cgroups Containment) []faultForgery {
+	t := k.t
+	keep := func(b []byte) []byte { return b }
+	fs := []faultForgery{
+		{name: "foreign process, right pid+start, corral record", want: "reaped", write: k.plain},
 		{name: "reused PID (leader start wrong), corral record", want: "reaped",
-			write: func(v *faultVictimProc, rec *records.Record) string { rec.Leader.Start++; return put(rec) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { rec.Leader.Start++; return k.put(rec) }},
 		{name: "reused PID (leader start wrong), WritePgidFile record", want: "reaped",
-			write: func(v *faultVictimProc, rec *records.Record) string { rec.Leader.Start--; return put(external(rec)) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { rec.Leader.Start--; return k.put(external(rec)) }},
 		{name: "another boot, WritePgidFile record, right pid+start", want: "reaped",
 			write: func(v *faultVictimProc, rec *records.Record) string {
 				rec.Boot = "another-boot"
-				return put(external(rec))
+				return k.put(external(rec))
 			}},
-		{name: "another user's process, corral record", want: "reaped", victim: faultVictimOpts{foreignUser: true},
-			write: func(v *faultVictimProc, rec *records.Record) string { return put(rec) }},
-		{name: "another user's process, WritePgidFile record", want: "either", victim: faultVictimOpts{foreignUser: true},
-			write: func(v *faultVictimProc, rec *records.Record) string { return put(external(rec)) }},
+		{name: "another user's process, corral record", want: "reaped", victim: faultVictimOpts{foreignUser: true}, write: k.plain},
+		{name: "another user's process, WritePgidFile record", want: "either", victim: faultVictimOpts{foreignUser: true}, write: k.asExternal},
 		{name: "record naming another uid", want: "setaside",
-			write: func(v *faultVictimProc, rec *records.Record) string { rec.UID = 65534; return put(external(rec)) }},
+			write: func(v *faultVictimProc, rec *records.Record) string { rec.UID = 65534; return k.put(external(rec)) }},
 		{name: "record file owned by another user", want: "setaside",
 			write: func(v *faultVictimProc, rec *records.Record) string {
-				name := put(external(rec))
-				if err := os.Lchown(filepath.Join(store.Dir(), name), 65534, 65534); err != nil {
+				name := k.put(external(rec))
+				if err := os.Lchown(filepath.Join(k.store.Dir(), name), 65534, 65534); err != nil {
 					t.Fatal(err)
 				}
 				return name
 			}},
 		{name: "oversized record (>64 KiB)", want: "setaside",
 			write: func(v *faultVictimProc, rec *records.Record) string {
-				b, _ := external(rec).Encode()
-				b = append(b, bytes.Repeat([]byte(" "), records.MaxSize)...)
-				return faultWriteRaw(t, store.Dir(), rec.FileName(), b)
+				return k.raw(rec, "", func(b []byte) []byte { return append(b, bytes.Repeat([]byte(" "), records.MaxSize)...) })
 			}},
-		{name: "symlinked record", want: "setaside",
-			write: func(v *faultVictimProc, rec *records.Record) string {
-				b, _ := external(rec).Encode()
-				target := filepath.Join(t.TempDir(), "real.json")
-				if err := os.WriteFile(target, b, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Symlink(target, filepath.Join(store.Dir(), rec.FileName())); err != nil {
-					t.Fatal(err)
-				}
-				return rec.FileName()
-			}},
+		{name: "symlinked record", want: "setaside", write: k.symlinked},
 		{name: "malformed record", want: "setaside",
 			write: func(v *faultVictimProc, rec *records.Record) string {
-				b, _ := external(rec).Encode()
-				return faultWriteRaw(t, store.Dir(), rec.FileName(), b[:len(b)/2])
+				return k.raw(rec, "", func(b []byte) []byte { return b[:len(b)/2] })
 			}},
 		{name: "file name does not match content", want: "setaside",
-			write: func(v *faultVictimProc, rec *records.Record) string {
-				b, _ := external(rec).Encode()
-				return faultWriteRaw(t, store.Dir(), "4194000.json", b)
-			}},
-		{name: "not a cgroup: dir with a fake cgroup.procs", want: "setaside",
-			write: func(v *faultVictimProc, rec *records.Record) string {
-				dir := records.CgroupPath(filepath.Join(t.TempDir(), records.CgroupDirName), store.Home(), rec.Tree)
-				os.MkdirAll(dir, 0o755)
-				os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(v.id.PID)+"\n"), 0o644)
-				os.WriteFile(filepath.Join(dir, "cgroup.events"), []byte("populated 1\nfrozen 0\n"), 0o644)
-				os.WriteFile(filepath.Join(dir, "cgroup.kill"), nil, 0o644)
-				return inCgroup(dir)(v, rec)
-			}},
+			write: func(v *faultVictimProc, rec *records.Record) string { return k.raw(rec, "4194000.json", keep) }},
+		{name: "not a cgroup: dir with a fake cgroup.procs", want: "setaside", write: k.fakeCgroup},
 	}
-	if cgroups.Kind == ContainmentCgroup {
-		forgeries = append(forgeries,
-			faultForgery{name: "another boot, cgroup record", want: "reaped", place: "outside-corral",
-				write: func(v *faultVictimProc, rec *records.Record) string {
-					rec.Boot = "another-boot"
-					return inCgroup(faultCgroupOf(t, v))(v, rec)
-				}},
-			faultForgery{name: "cgroup outside corral's: a sibling cgroup", want: "setaside", place: "sibling",
-				write: func(v *faultVictimProc, rec *records.Record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
-			faultForgery{name: "cgroup outside corral's, path shaped as corral's", want: "either", place: "outside-corral",
-				write: func(v *faultVictimProc, rec *records.Record) string { return inCgroup(faultCgroupOf(t, v))(v, rec) }},
-			faultForgery{name: "unrecorded cgroup in corral's directory, owner alive", want: "none", place: "corral-live-owner",
-				write: func(v *faultVictimProc, rec *records.Record) string { return "" }},
-		)
-	} else {
+	if cgroups.Kind != ContainmentCgroup {
 		t.Logf("no writable cgroup v2 (%s): cgroup forgeries skipped", cgroups.Reason)
+		return fs
 	}
+	inVictims := func(v *faultVictimProc, rec *records.Record) string { return k.inCgroup(faultCgroupOf(t, v))(v, rec) }
+	return append(fs,
+		faultForgery{name: "another boot, cgroup record", want: "reaped", place: "outside-corral",
+			write: func(v *faultVictimProc, rec *records.Record) string {
+				rec.Boot = "another-boot"
+				return inVictims(v, rec)
+			}},
+		faultForgery{name: "cgroup outside corral's: a sibling cgroup", want: "setaside", place: "sibling", write: inVictims},
+		faultForgery{name: "cgroup outside corral's, path shaped as corral's", want: "either", place: "outside-corral", write: inVictims},
+		faultForgery{name: "unrecorded cgroup in corral's directory, owner alive", want: "none", place: "corral-live-owner",
+			write: func(*faultVictimProc, *records.Record) string { return "" }},
+	)
+}
 
+func (k *forgeryKit) symlinked(_ *faultVictimProc, rec *records.Record) string {
+	b, _ := external(rec).Encode()
+	target := filepath.Join(k.t.TempDir(), "real.json")
+	if err := os.WriteFile(target, b, 0o600); err != nil {
+		k.t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(k.store.Dir(), rec.FileName())); err != nil {
+		k.t.Fatal(err)
+	}
+	return rec.FileName()
+}
+
+// fakeCgroup names a plain directory that looks like a cgroup holding v.
+func (k *forgeryKit) fakeCgroup(v *faultVictimProc, rec *records.Record) string {
+	dir := records.CgroupPath(filepath.Join(k.t.TempDir(), records.CgroupDirName), k.store.Home(), rec.Tree)
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(v.id.PID)+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "cgroup.events"), []byte("populated 1\nfrozen 0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "cgroup.kill"), nil, 0o644)
+	return k.inCgroup(dir)(v, rec)
+}
+
+// plantedForgery is a forged record in place, and its victim.
+type plantedForgery struct {
+	f    faultForgery
+	v    *faultVictimProc
+	file string
+}
+
+// plant starts each forgery's victim where it says and writes its record.
+func (k *forgeryKit) plant(ctx context.Context, fs []faultForgery, cgroups Containment) []plantedForgery {
+	t := k.t
+	exe, scratch := faultSharedExe(t)
 	self, err := records.Self()
 	if err != nil {
 		t.Fatal(err)
 	}
 	siblings := filepath.Join(cgroup.Mount(), fmt.Sprintf("corral-fault-%d", os.Getpid()))
-	type planted struct {
-		f    faultForgery
-		v    *faultVictimProc
-		file string
-	}
-	var all []planted
-	for i, f := range forgeries {
+	var all []plantedForgery
+	for i, f := range fs {
 		o := f.victim
-		seq++
-		tree := records.TreeID(dead, 1000+seq)
+		tree := k.nextTree()
+		top := fmt.Sprintf("%s-%d", siblings, i)
 		switch f.place {
 		case "sibling":
-			top := fmt.Sprintf("%s-%d", siblings, i)
 			o.cgroup = faultCgroup(t, top, top)
 		case "outside-corral":
-			top := fmt.Sprintf("%s-%d", siblings, i)
-			o.cgroup = faultCgroup(t, top, records.CgroupPath(filepath.Join(top, records.CgroupDirName), store.Home(), tree))
+			o.cgroup = faultCgroup(t, top, records.CgroupPath(filepath.Join(top, records.CgroupDirName), k.store.Home(), tree))
 		case "corral-live-owner":
-			tree = records.TreeID(self, 1000+seq)
-			path := records.CgroupPath(cgroups.Where, store.Home(), tree)
+			tree = records.TreeID(self, 1000+k.seq)
+			path := records.CgroupPath(cgroups.Where, k.store.Home(), tree)
 			o.cgroup = faultCgroup(t, filepath.Dir(path), path)
 		}
 		v := startFaultVictim(t, ctx, exe, scratch, fmt.Sprintf("v%02d", i), o)
-		rec := base(v)
-		rec.Tree = tree
-		all = append(all, planted{f: f, v: v, file: f.write(v, rec)})
+		all = append(all, plantedForgery{f: f, v: v, file: f.write(v, k.record(v, tree))})
 	}
-	control := startFaultHelper(t, "fault-owner", faultProcOpts{}, "many", "b-control-"+strconv.Itoa(os.Getpid()), "1")
-	if _, err := control.await(ctx, "ready"); err != nil {
-		t.Fatal(err)
-	}
-	control.kill()
+	return all
+}
 
-	rep, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
-	if err != nil {
-		t.Errorf("Reap: %v", err)
-	}
-	if rep == nil {
-		rep = &ReapReport{}
-	}
-	asideFiles := map[string]string{}
-	for _, s := range rep.SetAside {
-		asideFiles[s.File] = s.Reason
-	}
-	controlLeft := faultSurvivors("b-control-"+strconv.Itoa(os.Getpid()), 2*time.Second)
-	if len(controlLeft) > 0 {
-		t.Errorf("the control tree survived the same sweep: %v", controlLeft)
-		faultKillMarked("b-control-" + strconv.Itoa(os.Getpid()))
-	}
-
-	// A signal takes a moment to show (the victim writes its file and
-	// exits): look for a while before calling a victim untouched.
+// faultHits watches the victims for a while, since a signal takes a
+// moment to show (the victim writes its file and exits), and returns how
+// each one that was hit was hit.
+func faultHits(all []plantedForgery) map[int]string {
 	deadline := time.Now().Add(300 * time.Millisecond)
 	hit := map[int]string{}
 	for time.Now().Before(deadline) {
@@ -530,6 +542,16 @@ func testFaultForged(t *testing.T, table *faultTable) {
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	return hit
+}
+
+// checkForgeries fails the test for every victim hit and every record
+// that did not end where its forgery says.
+func checkForgeries(t *testing.T, store *records.Store, all []plantedForgery, rep *ReapReport, hit map[int]string) {
+	asideFiles := map[string]string{}
+	for _, s := range rep.SetAside {
+		asideFiles[s.File] = s.Reason
 	}
 	for i, p := range all {
 		if how, ok := hit[i]; ok {
@@ -555,6 +577,38 @@ func testFaultForged(t *testing.T, table *faultTable) {
 			t.Errorf("tree %s: reaper says it signalled %d processes", r.Tree, r.Signalled)
 		}
 	}
+}
+
+// testFaultForged writes records that point at live processes started by
+// the test but not ours to signal, runs Reap, and counts the victims that
+// received any signal or died. A real stale tree in the same directory
+// proves the reaper did act in that sweep.
+func testFaultForged(t *testing.T, table *faultTable) {
+	ctx, _ := faultSetup(t, 60*time.Second, "")
+	cgroups := DetectContainment()
+	k := newForgeryKit(t)
+	all := k.plant(ctx, k.forgeries(cgroups), cgroups)
+	controlMark := "b-control-" + strconv.Itoa(os.Getpid())
+	control := startFaultHelper(t, "fault-owner", faultProcOpts{}, "many", controlMark, "1")
+	if _, err := control.await(ctx, "ready"); err != nil {
+		t.Fatal(err)
+	}
+	control.kill()
+
+	rep, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
+	if err != nil {
+		t.Errorf("Reap: %v", err)
+	}
+	if rep == nil {
+		rep = &ReapReport{}
+	}
+	controlLeft := faultSurvivors(controlMark, 2*time.Second)
+	if len(controlLeft) > 0 {
+		t.Errorf("the control tree survived the same sweep: %v", controlLeft)
+		faultKillMarked(controlMark)
+	}
+	hit := faultHits(all)
+	checkForgeries(t, k.store, all, rep, hit)
 	var names []string
 	for i, p := range all {
 		if how, ok := hit[i]; ok {
@@ -616,9 +670,123 @@ const (
 	faultProcessReapers   = 2
 )
 
-// testFaultConcurrentReapers orphans 200 trees, then releases reapers in
-// goroutines and in other processes at once. The file lock must make each
-// tree reaped exactly once, by exactly one of them.
+// reaperResult is what one concurrent reaper did.
+type reaperResult struct {
+	who    string
+	reaped []string
+	aside  int
+	err    error
+}
+
+// startProcessReapers starts n reaper processes, each waiting for a line
+// on its stdin to start; go releases them all.
+func startProcessReapers(t *testing.T, ctx context.Context, n int) (procs []*faultProc, goLine func()) {
+	var gates []*os.File
+	for range n {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := startFaultHelper(t, "fault-reaper", faultProcOpts{stdin: r}, "wait")
+		r.Close()
+		t.Cleanup(func() { w.Close() })
+		if _, err := h.await(ctx, "ready"); err != nil {
+			t.Fatal(err)
+		}
+		procs, gates = append(procs, h), append(gates, w)
+	}
+	return procs, func() {
+		for _, w := range gates {
+			w.Write([]byte("go\n"))
+		}
+	}
+}
+
+// runConcurrentReapers releases goroutine and process reapers at once and
+// collects what each one reaped.
+func runConcurrentReapers(ctx context.Context, procs []*faultProc, goLine func(), goroutines int) ([]reaperResult, time.Duration) {
+	release := make(chan struct{})
+	results := make(chan reaperResult, goroutines+len(procs))
+	var wg sync.WaitGroup
+	for i := range goroutines {
+		wg.Go(func() {
+			<-release
+			rep, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
+			res := reaperResult{who: fmt.Sprintf("goroutine %d", i), err: err}
+			if rep != nil {
+				for _, r := range rep.Reaped {
+					res.reaped = append(res.reaped, r.Tree)
+				}
+				res.aside = len(rep.SetAside)
+			}
+			results <- res
+		})
+	}
+	start := time.Now()
+	close(release)
+	goLine()
+	for _, h := range procs {
+		out, code, err := h.reaperResult(ctx)
+		res := reaperResult{who: fmt.Sprintf("process %d", h.pid()), reaped: out.Reaped, aside: out.SetAside, err: err}
+		if err == nil && code != 0 {
+			res.err = fmt.Errorf("exit code %d: %s", code, out.Err)
+		}
+		results <- res
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(results)
+	var all []reaperResult
+	for res := range results {
+		all = append(all, res)
+	}
+	return all, elapsed
+}
+
+// checkReapedOnce fails the test unless every recorded tree was reaped by
+// exactly one reaper, and nothing else was; it returns the totals.
+func checkReapedOnce(t *testing.T, results []reaperResult, recorded map[string]bool) (total, distinct, dups, errs int) {
+	seen := map[string][]string{}
+	for _, res := range results {
+		if res.err != nil {
+			errs++
+			t.Errorf("%s: %v", res.who, res.err)
+		}
+		if res.aside != 0 {
+			t.Errorf("%s set aside %d records", res.who, res.aside)
+		}
+		total += len(res.reaped)
+		for _, id := range res.reaped {
+			seen[id] = append(seen[id], res.who)
+		}
+		if len(res.reaped) > 0 {
+			t.Logf("%s reaped %d trees", res.who, len(res.reaped))
+		}
+	}
+	for id, who := range seen {
+		if len(who) != 1 {
+			dups++
+			t.Errorf("tree %s reaped %d times (%v)", id, len(who), who)
+		}
+		if !recorded[id] {
+			t.Errorf("tree %s reaped but never recorded", id)
+		}
+	}
+	missing := 0
+	for id := range recorded {
+		if len(seen[id]) == 0 {
+			missing++
+		}
+	}
+	if total != len(recorded) || missing != 0 {
+		t.Errorf("%d Reaped entries over all reapers, %d trees never reaped; want %d and 0", total, missing, len(recorded))
+	}
+	return total, len(seen), dups, errs
+}
+
+// testFaultConcurrentReapers kills an owner of many trees and lets
+// goroutine and process reapers race for them: each tree must be reaped
+// exactly once, and none survive.
 func testFaultConcurrentReapers(t *testing.T, table *faultTable, c ContainmentKind) {
 	ctx, ownerEnv := faultSetup(t, 90*time.Second, c)
 	marker := fmt.Sprintf("c-%s-%d", c, os.Getpid())
@@ -636,103 +804,14 @@ func testFaultConcurrentReapers(t *testing.T, table *faultTable, c ContainmentKi
 	}
 	owner.kill()
 
-	release := make(chan struct{})
-	type result struct {
-		who    string
-		reaped []string
-		aside  int
-		err    error
-	}
-	results := make(chan result, faultGoroutineReapers+faultProcessReapers)
-	var procs []*faultProc
-	var gos []*os.File
-	for range faultProcessReapers {
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := startFaultHelper(t, "fault-reaper", faultProcOpts{stdin: r}, "wait")
-		r.Close()
-		t.Cleanup(func() { w.Close() })
-		if _, err := h.await(ctx, "ready"); err != nil {
-			t.Fatal(err)
-		}
-		procs, gos = append(procs, h), append(gos, w)
-	}
-	var wg sync.WaitGroup
-	for i := range faultGoroutineReapers {
-		wg.Go(func() {
-			<-release
-			rep, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()})
-			res := result{who: fmt.Sprintf("goroutine %d", i), err: err}
-			if rep != nil {
-				for _, r := range rep.Reaped {
-					res.reaped = append(res.reaped, r.Tree)
-				}
-				res.aside = len(rep.SetAside)
-			}
-			results <- res
-		})
-	}
-	start := time.Now()
-	close(release)
-	for _, w := range gos {
-		w.Write([]byte("go\n"))
-	}
-	for _, h := range procs {
-		out, code, err := h.reaperResult(ctx)
-		res := result{who: fmt.Sprintf("process %d", h.pid()), reaped: out.Reaped, aside: out.SetAside, err: err}
-		if err == nil && code != 0 {
-			res.err = fmt.Errorf("exit code %d: %s", code, out.Err)
-		}
-		results <- res
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(results)
-
-	seen := map[string][]string{}
-	total, errs := 0, 0
-	for res := range results {
-		if res.err != nil {
-			errs++
-			t.Errorf("%s: %v", res.who, res.err)
-		}
-		if res.aside != 0 {
-			t.Errorf("%s set aside %d records", res.who, res.aside)
-		}
-		total += len(res.reaped)
-		for _, id := range res.reaped {
-			seen[id] = append(seen[id], res.who)
-		}
-		if len(res.reaped) > 0 {
-			t.Logf("%s reaped %d trees", res.who, len(res.reaped))
-		}
-	}
-	dups := 0
-	for id, who := range seen {
-		if len(who) != 1 {
-			dups++
-			t.Errorf("tree %s reaped %d times (%v)", id, len(who), who)
-		}
-		if !recorded[id] {
-			t.Errorf("tree %s reaped but never recorded", id)
-		}
-	}
-	missing := 0
-	for id := range recorded {
-		if len(seen[id]) == 0 {
-			missing++
-		}
-	}
-	if total != faultStaleTrees || missing != 0 {
-		t.Errorf("%d Reaped entries over all reapers, %d trees never reaped; want %d and 0", total, missing, faultStaleTrees)
-	}
+	procs, goLine := startProcessReapers(t, ctx, faultProcessReapers)
+	results, elapsed := runConcurrentReapers(ctx, procs, goLine, faultGoroutineReapers)
+	total, distinct, dups, errs := checkReapedOnce(t, results, recorded)
 	left := faultSurvivors(marker, 2*time.Second)
 	if len(left) > 0 {
 		t.Errorf("%d survivors: %v", len(left), left)
 	}
-	summary := fmt.Sprintf("%d entries, %d distinct, %d duplicates, %d errors in %v", total, len(seen), dups, errs, elapsed.Round(time.Millisecond))
+	summary := fmt.Sprintf("%d entries, %d distinct, %d duplicates, %d errors in %v", total, distinct, dups, errs, elapsed.Round(time.Millisecond))
 	t.Log(summary)
 	table.add(faultRow{
 		scenario:    fmt.Sprintf("(c) %d goroutine + %d process reapers, %d stale trees", faultGoroutineReapers, faultProcessReapers, faultStaleTrees),
@@ -774,12 +853,105 @@ type faultOutcome struct {
 // testFaultBadRunsDir breaks the runs directory in every way we can think
 // of and checks that Reap fails with an error naming the directory, or
 // sets the garbage aside, and never panics or hangs.
+// badRunsCase is one broken corral home the reaper meets.
+type badRunsCase struct {
+	name string
+	// brk breaks a fresh home; for a case run as nobody it makes the home
+	// (in a private root-owned directory) and returns it.
+	brk func(t *testing.T, home string) string
+	// asNobody runs the reaper as another user: root reads any mode.
+	asNobody bool
+	// repair: the directory is the reaper's own, so it may fix it and
+	// succeed; otherwise the reaper must fail naming the home.
+	repair bool
+}
+
+// faultPrivateDir is a root-owned 0700 directory in a world-searchable one.
+func faultPrivateDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "corral-fault-private-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o700)
+	return dir
+}
+
+func faultNobodyOwned(t *testing.T, dir string, mode os.FileMode) {
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, mode)
+}
+
+var badRunsCases = []badRunsCase{
+	{name: "runs is a regular file", brk: func(t *testing.T, home string) string {
+		os.WriteFile(filepath.Join(home, "runs"), []byte("not a dir"), 0o600)
+		return home
+	}},
+	{name: "runs is a symlink to a directory", brk: func(t *testing.T, home string) string {
+		os.Symlink(t.TempDir(), filepath.Join(home, "runs"))
+		return home
+	}},
+	{name: "runs is a FIFO", brk: func(t *testing.T, home string) string {
+		unix.Mkfifo(filepath.Join(home, "runs"), 0o600)
+		return home
+	}},
+	{name: "CORRAL_HOME inside a dir the reaper cannot search (EACCES)", asNobody: true, brk: func(t *testing.T, _ string) string {
+		home := filepath.Join(faultPrivateDir(t), "home")
+		os.MkdirAll(filepath.Join(home, "runs"), 0o700)
+		return home
+	}},
+	{name: "CORRAL_HOME owned by root, 0700", asNobody: true, brk: func(t *testing.T, _ string) string {
+		home := faultPrivateDir(t)
+		os.Mkdir(filepath.Join(home, "runs"), 0o700)
+		return home
+	}},
+	{name: "runs owned by root, 0700", asNobody: true, brk: func(t *testing.T, _ string) string {
+		home := faultPrivateDir(t)
+		os.Mkdir(filepath.Join(home, "runs"), 0o700)
+		faultNobodyOwned(t, home, 0o700)
+		return home
+	}},
+	{name: "runs is the reaper's own but mode 0000", asNobody: true, repair: true, brk: func(t *testing.T, _ string) string {
+		home := faultPrivateDir(t)
+		runs := filepath.Join(home, "runs")
+		os.Mkdir(runs, 0o700)
+		faultNobodyOwned(t, home, 0o700)
+		faultNobodyOwned(t, runs, 0)
+		return home
+	}},
+}
+
+// badRunsOutcome runs the reaper against one broken home and says
+// whether it gave a clear error naming the home (or repaired its own).
+func badRunsOutcome(t *testing.T, ctx context.Context, exe string, c badRunsCase) (bool, string) {
+	if !c.asNobody {
+		home := c.brk(t, faultHome(t))
+		rep, err := faultReapNoPanic(ctx)
+		return err != nil && rep == nil && strings.Contains(err.Error(), filepath.Join(home, "runs")), fmt.Sprintf("Reap: %v", err)
+	}
+	home := c.brk(t, "")
+	h := startFaultHelper(t, "fault-reaper", faultProcOpts{exe: exe, attr: &syscall.SysProcAttr{Credential: faultNobody},
+		env: []string{records.HomeEnv + "=" + home}})
+	out, code, err := h.reaperResult(ctx)
+	switch {
+	case err != nil:
+		return false, fmt.Sprintf("reaper: %v", err)
+	case c.repair:
+		return code == 0, fmt.Sprintf("exit %d, %q (repaired: the directory is the reaper's own)", code, out.Err)
+	}
+	return code == 1 && strings.Contains(out.Err, home), fmt.Sprintf("exit %d, %q", code, out.Err)
+}
+
+// testFaultBadRunsDir points the reaper at broken corral homes: each must
+// give a clear error or warning, never a panic, and garbage records are
+// set aside.
 func testFaultBadRunsDir(t *testing.T, table *faultTable) {
 	ctx, _ := faultSetup(t, 60*time.Second, "")
 	exe, _ := faultSharedExe(t)
 	var outcomes []faultOutcome
-	add := func(name string, ok bool, format string, args ...any) {
-		what := fmt.Sprintf(format, args...)
+	add := func(name string, ok bool, what string) {
 		outcomes = append(outcomes, faultOutcome{name, ok, what})
 		if !ok {
 			t.Errorf("%s: %s", name, what)
@@ -787,84 +959,14 @@ func testFaultBadRunsDir(t *testing.T, table *faultTable) {
 			t.Logf("%s: %s", name, what)
 		}
 	}
-	inProcess := func(name string, breakIt func(home string)) {
-		home := faultHome(t)
-		breakIt(home)
-		rep, err := faultReapNoPanic(ctx)
-		runs := filepath.Join(home, "runs")
-		ok := err != nil && rep == nil && strings.Contains(err.Error(), runs)
-		add(name, ok, "Reap: %v", err)
+	for _, c := range badRunsCases {
+		ok, what := badRunsOutcome(t, ctx, exe, c)
+		add(c.name, ok, what)
 	}
-	inProcess("runs is a regular file", func(home string) {
-		os.WriteFile(filepath.Join(home, "runs"), []byte("not a dir"), 0o600)
-	})
-	inProcess("runs is a symlink to a directory", func(home string) {
-		os.Symlink(t.TempDir(), filepath.Join(home, "runs"))
-	})
-	inProcess("runs is a FIFO", func(home string) {
-		unix.Mkfifo(filepath.Join(home, "runs"), 0o600)
-	})
-
-	// Unreadable: root reads any mode, so the reaper runs as another user
-	// against directories it may not read.
-	asNobody := func(name, home string, wantRepair bool) {
-		h := startFaultHelper(t, "fault-reaper", faultProcOpts{exe: exe, attr: &syscall.SysProcAttr{Credential: faultNobody},
-			env: []string{records.HomeEnv + "=" + home}})
-		out, code, err := h.reaperResult(ctx)
-		switch {
-		case err != nil:
-			add(name, false, "reaper: %v", err)
-		case wantRepair:
-			add(name, code == 0, "exit %d, %q (repaired: the directory is the reaper's own)", code, out.Err)
-		default:
-			add(name, code == 1 && strings.Contains(out.Err, home), "exit %d, %q", code, out.Err)
-		}
-	}
-	private := func() string { // root-owned, 0700, in a world-searchable dir
-		dir, err := os.MkdirTemp("", "corral-fault-private-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
-		os.Chmod(dir, 0o700)
-		return dir
-	}
-	nobodyOwned := func(dir string, mode os.FileMode) {
-		if err := os.Chown(dir, 65534, 65534); err != nil {
-			t.Fatal(err)
-		}
-		os.Chmod(dir, mode)
-	}
-	{
-		root := private()
-		home := filepath.Join(root, "home")
-		os.MkdirAll(filepath.Join(home, "runs"), 0o700)
-		asNobody("CORRAL_HOME inside a dir the reaper cannot search (EACCES)", home, false)
-	}
-	{
-		home := private()
-		os.Mkdir(filepath.Join(home, "runs"), 0o700)
-		asNobody("CORRAL_HOME owned by root, 0700", home, false)
-	}
-	{
-		home := private()
-		os.Mkdir(filepath.Join(home, "runs"), 0o700)
-		nobodyOwned(home, 0o700)
-		asNobody("runs owned by root, 0700", home, false)
-	}
-	{
-		home := private()
-		runs := filepath.Join(home, "runs")
-		os.Mkdir(runs, 0o700)
-		nobodyOwned(home, 0o700)
-		nobodyOwned(runs, 0)
-		asNobody("runs is the reaper's own but mode 0000", home, true)
-	}
-
 	garbageOK, garbageNote := faultGarbage(t, ctx)
-	add("runs full of garbage", garbageOK, "%s", garbageNote)
+	add("runs full of garbage", garbageOK, garbageNote)
 	asideOK, asideNote := faultSetAsideIsAFile(t, ctx)
-	add("runs/.setaside is a regular file", asideOK, "%s", asideNote)
+	add("runs/.setaside is a regular file", asideOK, asideNote)
 
 	failed := 0
 	for _, o := range outcomes {
