@@ -107,6 +107,18 @@
 // copied, never modified. Every process also gets CORRAL_TREE, its tree's
 // id.
 //
+// # Layers
+//
+// This package is the seed's façade. What every backend shares lives in
+// internal packages it is built from (docs/ARCHITECTURE.md): identities,
+// records, their store and the reap decision (internal/records); line
+// output (internal/lines); the environment merge over an inherited
+// environment (internal/envmerge); the stop sequence (internal/stop); the
+// pidfd-verified signal (internal/sys); cgroup primitives
+// (internal/cgroup); /proc (internal/procfs). The containment kind is
+// ContainmentKind, an alias of the records' kind, so that reports of
+// trees and of containers share one type.
+//
 // # Logging
 //
 // The package logs only through log/slog (WithLogger, else slog.Default)
