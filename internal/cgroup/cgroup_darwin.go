@@ -29,3 +29,6 @@ func IsCgroup2Dir(string) bool            { return false }
 func Mark(string) error                   { return errors.ErrUnsupported }
 func IsUnmarkedEmpty(string) bool         { return false }
 func IsTree(string, string, string) bool  { return false }
+
+// Watch: there are no cgroups to watch on darwin.
+func Watch(string) (<-chan struct{}, func(), error) { return nil, nil, errors.ErrUnsupported }

@@ -129,3 +129,42 @@ func TestUnmarkedEmpty(t *testing.T) {
 		t.Fatal("a plain directory is a tree cgroup")
 	}
 }
+
+func TestWatchWakesWhenEmptied(t *testing.T) {
+	path := writable(t)
+	fd, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sleep", "30")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	defer cmd.Wait()
+	changed, stop, err := Watch(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := Kill(path); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatal("no change event 10 s after cgroup.kill")
+		}
+		if empty, _ := Empty(path); empty {
+			break
+		}
+	}
+	stop()
+	stop() // a second stop is harmless
+	if _, ok := <-changed; ok {
+		t.Fatal("channel still open after stop")
+	}
+}

@@ -29,6 +29,15 @@ type Target interface {
 	Empty() (bool, error)
 }
 
+// Watcher is a Target that can tell when its emptiness may have changed,
+// so that the sequence wakes on the event instead of polling. Watch
+// returns a channel that receives a value after each change (values may
+// coalesce; the channel may be closed when the watch ends), and stop,
+// which ends the watch. An error means no watch: the sequence polls.
+type Watcher interface {
+	Watch() (changed <-chan struct{}, stop func(), err error)
+}
+
 // ErrSurvived is returned when members of the tree are still there after
 // SIGKILL and the bounded wait.
 var ErrSurvived = errors.New("tree still running after SIGKILL")
@@ -54,6 +63,10 @@ type Sequence struct {
 	termOnce sync.Once
 	killOnce sync.Once
 	killed   chan struct{}
+
+	watchOnce sync.Once
+	changed   <-chan struct{} // the target's watch, once started
+	unwatch   func()
 
 	mu       sync.Mutex
 	errs     []error
@@ -134,6 +147,37 @@ func (s *Sequence) Run(ctx context.Context, w Wait) error {
 	return errors.Join(ErrSurvived, s.Err())
 }
 
+// watch starts the target's watch, if it has one, for the sequence's
+// lifetime, and returns its channel (nil without one) and how long the
+// poll may sleep between looks: with a watch, the poll is only a safety
+// net (concurrent Runs share the channel, so one of them may miss a
+// value and wake on its next look instead).
+func (s *Sequence) watch() (<-chan struct{}, time.Duration) {
+	w, ok := s.target.(Watcher)
+	if !ok {
+		return nil, 10 * time.Millisecond
+	}
+	s.watchOnce.Do(func() {
+		ch, stop, err := w.Watch()
+		if err == nil {
+			s.changed, s.unwatch = ch, stop
+		}
+	})
+	if s.changed == nil {
+		return nil, 10 * time.Millisecond
+	}
+	return s.changed, 20 * time.Millisecond
+}
+
+// Close ends the target's watch, if one was started. Call it once the
+// tree is gone and no Run is in progress.
+func (s *Sequence) Close() {
+	s.watchOnce.Do(func() {})
+	if s.unwatch != nil {
+		s.unwatch()
+	}
+}
+
 func (s *Sequence) gone(w Wait) bool {
 	if w.Done != nil {
 		select {
@@ -170,6 +214,7 @@ func (s *Sequence) waitGone(w Wait, d time.Duration, hurry1 <-chan struct{}, hur
 		}
 		return s.gone(w)
 	}
+	changed, maxDelay := s.watch()
 	delay := 200 * time.Microsecond
 	for {
 		if s.gone(w) {
@@ -186,8 +231,13 @@ func (s *Sequence) waitGone(w Wait, d time.Duration, hurry1 <-chan struct{}, hur
 		case <-hurry2:
 			tick.Stop()
 			return s.gone(w)
+		case _, ok := <-changed:
+			tick.Stop()
+			if !ok {
+				changed = nil // the watch ended: poll from now on
+			}
 		case <-tick.C:
 		}
-		delay = min(2*delay, 10*time.Millisecond)
+		delay = min(2*delay, maxDelay)
 	}
 }

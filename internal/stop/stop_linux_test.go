@@ -165,3 +165,36 @@ func TestRunSurvivorReported(t *testing.T) {
 		t.Fatalf("err = %v, want ErrSurvived joined with the signal error", err)
 	}
 }
+
+// watchedGroup is a groupTarget that says when its members may have
+// gone, as a cgroup's events do.
+type watchedGroup struct {
+	*groupTarget
+	changed chan struct{}
+	stopped bool
+}
+
+func (w *watchedGroup) Watch() (<-chan struct{}, func(), error) {
+	go func() {
+		for {
+			if empty, _ := w.groupTarget.Empty(); empty {
+				w.changed <- struct{}{}
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return w.changed, func() { w.stopped = true }, nil
+}
+
+func TestRunUsesTheTargetsWatch(t *testing.T) {
+	g := &watchedGroup{groupTarget: startGroup(t, "sleep 30 & echo ready; wait"), changed: make(chan struct{}, 1)}
+	s := New(g, Options{Grace: 10 * time.Second})
+	if err := s.Run(context.Background(), Wait{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if !g.stopped {
+		t.Fatal("Close did not end the target's watch")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/corralrun/corral/internal/cgroup"
 	"github.com/corralrun/corral/internal/stop"
 	"github.com/corralrun/corral/internal/sys"
 )
@@ -53,6 +54,7 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 	proc.sigMu.Unlock()
 	waitErr := proc.cmd.Wait()
 
+	proc.seq.Close()
 	proc.drain()
 	stopOnCancel()
 	if err := proc.tree.release(); err != nil {
@@ -125,6 +127,15 @@ type treeTarget struct{ proc *NativeProc }
 func (t treeTarget) Signal(sig syscall.Signal) error { return ignoreDone(t.proc.Signal(sig)) }
 func (t treeTarget) Kill() error                     { return ignoreDone(t.proc.Signal(syscall.SIGKILL)) }
 func (t treeTarget) Empty() (bool, error)            { return t.proc.tree.empty() }
+
+// Watch wakes the stop sequence when a cgroup tree empties; a process
+// group has nothing to watch and is polled.
+func (t treeTarget) Watch() (<-chan struct{}, func(), error) {
+	if p := t.proc.tree.cgroupPath(); p != "" {
+		return cgroup.Watch(p)
+	}
+	return nil, nil, errors.ErrUnsupported
+}
 
 // ignoreDone drops os.ErrProcessDone: a tree already reaped has nothing
 // left to signal.
