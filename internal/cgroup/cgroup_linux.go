@@ -129,20 +129,74 @@ func Contains(path string, pid int) bool {
 	return p == path || strings.HasPrefix(p, path+"/")
 }
 
-// Signal sends sig to every process in the cgroup at path. Each process
-// is pinned with a pidfd and its membership checked after the pin, so a
-// PID recycled since cgroup.procs was read is never hit. The errors of
-// every member are joined.
-func Signal(path string, sig syscall.Signal) error {
+// Signal sends each of sigs, in order, to every process in the cgroup at
+// path. Every member is pinned (sys.Pin) and then cgroup.procs is read
+// again: a pinned PID still listed is the pinned process, and a member,
+// whatever happened to the PID before the pin, so a PID recycled since
+// the first read is never hit. (Two live processes cannot share a PID, and
+// a pinned process that died meanwhile receives nothing.) Without pidfds
+// each process's membership is checked right before its signal instead.
+// The errors of every member are joined.
+func Signal(path string, sigs ...syscall.Signal) error {
+	return signalMembers(path, 0, sigs)
+}
+
+// SignalOutsideGroup is Signal for the members that are not in process
+// group pgid: the caller signals that group as a whole itself (kill(2) of
+// -pgid, safe while it holds the group leader unreaped), which costs one
+// call instead of three per member.
+func SignalOutsideGroup(path string, pgid int, sigs ...syscall.Signal) error {
+	return signalMembers(path, pgid, sigs)
+}
+
+func signalMembers(path string, skipGroup int, sigs []syscall.Signal) error {
 	pids, err := Procs(path)
 	if err != nil {
 		return err
 	}
+	if skipGroup > 0 {
+		out := pids[:0]
+		for _, pid := range pids {
+			// A PID recycled between the read and getpgid is at worst
+			// skipped here; the pin below guards the others.
+			if g, err := unix.Getpgid(pid); err != nil || g != skipGroup {
+				out = append(out, pid)
+			}
+		}
+		pids = out
+	}
+	pins := make([]sys.Pin, 0, len(pids))
 	var errs []error
 	for _, pid := range pids {
-		err := sys.SignalVerified(pid, sig, func() bool { return Contains(path, pid) })
-		if err != nil && !errors.Is(err, sys.ErrNotOurs) {
+		p, err := sys.PinProcess(pid)
+		switch {
+		case err == nil:
+			pins = append(pins, p)
+		case !errors.Is(err, sys.ErrGone):
 			errs = append(errs, err)
+		}
+	}
+	defer func() {
+		for _, p := range pins {
+			p.Close()
+		}
+	}()
+	still, err := Procs(path)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	member := make(map[int]bool, len(still))
+	for _, pid := range still {
+		member[pid] = true
+	}
+	for _, p := range pins {
+		if !member[p.PID()] || (!p.Pinned() && !Contains(path, p.PID())) {
+			continue
+		}
+		for _, sig := range sigs {
+			if err := p.Signal(sig); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -168,3 +168,47 @@ func TestWatchWakesWhenEmptied(t *testing.T) {
 		t.Fatal("channel still open after stop")
 	}
 }
+
+// SignalOutsideGroup reaches the member that left the leader's group and
+// leaves the group's members to the caller.
+func TestSignalOutsideGroup(t *testing.T) {
+	path := writable(t)
+	fd, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", "trap '' TERM; setsid sleep 30 & while :; do sleep 0.05; done")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	defer func() { Kill(path); cmd.Wait() }()
+	leader := cmd.Process.Pid
+	var escaper int
+	deadline := time.Now().Add(10 * time.Second)
+	for escaper == 0 {
+		pids, _ := Procs(path)
+		for _, pid := range pids {
+			if g, err := unix.Getpgid(pid); err == nil && g != leader {
+				escaper = pid
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the setsid child never showed")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := SignalOutsideGroup(path, leader, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for Contains(path, escaper) {
+		if time.Now().After(deadline) {
+			t.Fatal("the member outside the group survived its signal")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if !Contains(path, leader) {
+		t.Fatal("the group's leader was signalled too")
+	}
+}

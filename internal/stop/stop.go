@@ -29,6 +29,12 @@ type Target interface {
 	Empty() (bool, error)
 }
 
+// Terminator is a Target that sends the stop signal and SIGCONT to each
+// member in one pass, cheaper than two passes of Signal.
+type Terminator interface {
+	Terminate(sig syscall.Signal) error
+}
+
 // Watcher is a Target that can tell when its emptiness may have changed,
 // so that the sequence wakes on the event instead of polling. Watch
 // returns a channel that receives a value after each change (values may
@@ -84,6 +90,10 @@ func New(t Target, o Options) *Sequence {
 // Terminate sends the stop signal, then SIGCONT, once.
 func (s *Sequence) Terminate() {
 	s.termOnce.Do(func() {
+		if t, ok := s.target.(Terminator); ok {
+			s.note(t.Terminate(s.opts.Signal))
+			return
+		}
 		s.note(s.target.Signal(s.opts.Signal))
 		s.note(s.target.Signal(syscall.SIGCONT))
 	})

@@ -1,6 +1,7 @@
 package base
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"syscall"
@@ -29,6 +30,7 @@ func isTreeCgroup(path, id string) bool { return cgroup.IsTree(path, id, probeCo
 // sessions or process groups, stays inside.
 type cgroupTree struct {
 	path     string
+	pgid     int // the leader's group, once started
 	fd       int
 	released bool // removed by releaseIfEmpty
 }
@@ -61,7 +63,10 @@ func (t *cgroupTree) attr(a *syscall.SysProcAttr) {
 	a.CgroupFD = t.fd
 }
 
-func (t *cgroupTree) started(int) { t.closeFD() }
+func (t *cgroupTree) started(pid int) {
+	t.pgid = pid
+	t.closeFD()
+}
 
 func (t *cgroupTree) closeFD() {
 	if t.fd >= 0 {
@@ -70,9 +75,25 @@ func (t *cgroupTree) closeFD() {
 	}
 }
 
-func (t *cgroupTree) signal(sig syscall.Signal) error { return cgroup.Signal(t.path, sig) }
-func (t *cgroupTree) kill() error                     { return cgroup.Kill(t.path) }
-func (t *cgroupTree) empty() (bool, error)            { return cgroup.Empty(t.path) }
+// signal sends sigs to the leader's process group as a whole, which is
+// safe since it is called only while the leader is unreaped (NativeProc.
+// Signal's rule), then to each member outside that group, pinned and
+// checked.
+func (t *cgroupTree) signal(sigs ...syscall.Signal) error {
+	if t.pgid <= 0 {
+		return cgroup.Signal(t.path, sigs...)
+	}
+	var errs []error
+	for _, sig := range sigs {
+		if err := syscall.Kill(-t.pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("signal group %d: %w", t.pgid, err))
+		}
+	}
+	errs = append(errs, cgroup.SignalOutsideGroup(t.path, t.pgid, sigs...))
+	return errors.Join(errs...)
+}
+func (t *cgroupTree) kill() error          { return cgroup.Kill(t.path) }
+func (t *cgroupTree) empty() (bool, error) { return cgroup.Empty(t.path) }
 
 // releaseIfEmpty tries rmdir, which the kernel refuses while the cgroup
 // or one below it holds a process.

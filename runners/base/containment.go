@@ -59,8 +59,8 @@ type tree interface {
 	attr(a *syscall.SysProcAttr)
 	// started is told the leader's PID once it runs.
 	started(pid int)
-	// signal sends sig to every process of the tree.
-	signal(sig syscall.Signal) error
+	// signal sends each of sigs, in order, to every process of the tree.
+	signal(sigs ...syscall.Signal) error
 	// kill sends SIGKILL to every process of the tree.
 	kill() error
 	// empty reports whether no process of the tree is left, the leader

@@ -42,18 +42,22 @@ func (t *pgroupTree) releaseIfEmpty() bool {
 }
 func (t *pgroupTree) kill() error { return t.signal(syscall.SIGKILL) }
 
-func (t *pgroupTree) signal(sig syscall.Signal) error {
+func (t *pgroupTree) signal(sigs ...syscall.Signal) error {
 	if t.pgid <= 0 {
 		return nil
 	}
 	var errs []error
-	if err := syscall.Kill(-t.pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-		errs = append(errs, err)
+	for _, sig := range sigs {
+		if err := syscall.Kill(-t.pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, err)
+		}
 	}
 	for _, pid := range escapedMembers(t.pgid, t.id, t.start) {
-		err := sys.SignalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) && sameUser(pid) })
-		if err != nil && !errors.Is(err, sys.ErrNotOurs) {
-			errs = append(errs, err)
+		for _, sig := range sigs {
+			err := sys.SignalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) && sameUser(pid) })
+			if err != nil && !errors.Is(err, sys.ErrNotOurs) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)

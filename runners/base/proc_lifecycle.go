@@ -106,6 +106,12 @@ func (proc *NativeProc) drain() {
 // os.ErrProcessDone. It is what a job-control front end uses to continue
 // (SIGCONT) or suspend (SIGTSTP) the whole tree.
 func (proc *NativeProc) Signal(sig syscall.Signal) error {
+	return proc.signal(sig)
+}
+
+// signal sends each of sigs, in order, to every process of the tree, in
+// one pass, under Signal's rule.
+func (proc *NativeProc) signal(sigs ...syscall.Signal) error {
 	if !proc.started() {
 		return ErrNotStarted
 	}
@@ -114,10 +120,10 @@ func (proc *NativeProc) Signal(sig syscall.Signal) error {
 	if proc.reaped {
 		return os.ErrProcessDone
 	}
-	if sig == syscall.SIGKILL {
+	if len(sigs) == 1 && sigs[0] == syscall.SIGKILL {
 		return proc.tree.kill()
 	}
-	return proc.tree.signal(sig)
+	return proc.tree.signal(sigs...)
 }
 
 // treeTarget is the tree as the stop sequence sees it: signals go
@@ -127,6 +133,11 @@ type treeTarget struct{ proc *NativeProc }
 func (t treeTarget) Signal(sig syscall.Signal) error { return ignoreDone(t.proc.Signal(sig)) }
 func (t treeTarget) Kill() error                     { return ignoreDone(t.proc.Signal(syscall.SIGKILL)) }
 func (t treeTarget) Empty() (bool, error)            { return t.proc.tree.empty() }
+
+// Terminate sends sig and SIGCONT in one pass over the tree.
+func (t treeTarget) Terminate(sig syscall.Signal) error {
+	return ignoreDone(t.proc.signal(sig, syscall.SIGCONT))
+}
 
 // Watch wakes the stop sequence when a cgroup tree empties; a process
 // group has nothing to watch and is polled.
