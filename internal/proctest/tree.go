@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/corralrun/corral/runners/base"
 )
@@ -65,23 +66,25 @@ exec sleep 3600
 // be judged (execve(2) empties it for a moment, while the new image is
 // set up): such a process counts as alive but is not killed. Without
 // /proc, ps(1) gives the state and the marker cannot be checked: nothing
-// is killed.
-const aliveScript = `op=$1 m=$2
+// is killed. Its stderr is discarded (a process may vanish while it is
+// looked at): its output is PIDs only.
+const aliveScript = `exec 2>/dev/null
+op=$1 m=$2
 shift 2
 for p do
 	[ "$p" = "$$" ] && continue
-	kill -0 "$p" 2>/dev/null || continue
+	kill -0 "$p" || continue
 	if [ -d "/proc/$p" ]; then
-		{ read -r s <"/proc/$p/stat"; } 2>/dev/null || continue
+		read -r s <"/proc/$p/stat" || continue
 		s=${s##*) }
 		case $s in Z*|X*) continue ;; esac
-		e=$(tr '\000' '\n' <"/proc/$p/environ" 2>/dev/null)
+		e=$(tr '\000' '\n' <"/proc/$p/environ")
 		if [ -n "$e" ]; then
 			printf '%s\n' "$e" | grep -qxF "$m" || continue
-			[ "$op" = kill ] && kill -KILL "$p" 2>/dev/null
+			[ "$op" = kill ] && kill -KILL "$p"
 		fi
 	else
-		s=$(ps -o stat= -p "$p" 2>/dev/null) || continue
+		s=$(ps -o stat= -p "$p") || continue
 		case $s in Z*|"") continue ;; esac
 	fi
 	echo "$p"
@@ -218,8 +221,23 @@ func (f *fixture) killLeftovers() {
 	if err != nil {
 		f.t.Errorf("check for processes left behind: %v", err)
 	}
-	if len(left) > 0 {
-		f.t.Errorf("processes left behind by the test, now killed: %v", left)
+	if len(left) == 0 {
+		return
+	}
+	f.t.Errorf("processes left behind by the test, now killed: %v", left)
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		still, err := f.askAlive(ctx, "list", left)
+		if err != nil || len(still) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			f.t.Errorf("processes that survived SIGKILL: %v", still)
+			return
+		case <-tick.C:
+		}
 	}
 }
 
