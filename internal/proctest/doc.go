@@ -33,7 +33,10 @@
 //
 // Helper programs are sh scripts passed as NewProcess("sh", "-c", script,
 // "sh", args...), never binaries of the host, so they run wherever the
-// backend runs its processes. Members of a tree report themselves by
+// backend runs its processes. The tree a Stop test stops has a child, a
+// child that ignores SIGTERM, a child in a session of its own (setsid),
+// an orphaned grandchild, and a grandchild in a session of its own that
+// ignores SIGTERM under a parent that stays. Members of a tree report themselves by
 // writing their PID to a file under the directory (a temporary file
 // renamed into place) and then exec sleep, keeping that PID; the leader
 // reports last, once all members did. The test reads the files on the
@@ -68,8 +71,9 @@
 //
 // Write a Factory (for a container: create it with the directory
 // bind-mounted at the same path and busybox or another sh in the image;
-// register its removal), then call Run from the backend's own test
-// package with goleak.VerifyTestMain in its TestMain. Run the suite with
+// register its removal; call SkipOrFail when the engine or tool it needs
+// is missing), then call Run from the backend's own test package with
+// goleak.VerifyTestMain in its TestMain. Run the suite with
 // -race. What is particular to one backend — records on disk, the
 // binary looked up with the final PATH, a SIGSTOPped tree, the
 // containment — stays in that backend's own tests.

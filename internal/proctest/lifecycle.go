@@ -143,7 +143,11 @@ func testWaitNotStarted(t *testing.T, f *fixture) {
 	p := f.sh(`exit 0`)
 	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
 	defer cancel()
-	if err := p.Wait(ctx); !errors.Is(err, base.ErrNotStarted) {
+	var err error
+	if took := timed(func() { err = p.Wait(ctx) }); took > time.Second {
+		t.Errorf("Wait before Start took %v, want it to return at once", took)
+	}
+	if !errors.Is(err, base.ErrNotStarted) {
 		t.Fatalf("Wait before Start = %v, want ErrNotStarted", err)
 	}
 }

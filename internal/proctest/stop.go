@@ -36,12 +36,13 @@ var runningTests = []test{
 const killBound = 3 * time.Second
 
 // Stop reaches the whole tree — a child, one that ignores SIGTERM, one in
-// a session of its own, an orphaned grandchild — waits the grace period
-// before SIGKILL, and returns only once none is left.
+// a session of its own, an orphaned grandchild, a grandchild in a session
+// of its own that ignores SIGTERM — waits the grace period before
+// SIGKILL, and returns only once none is left.
 func testStopWholeTree(t *testing.T, f *fixture) {
 	const grace = 300 * time.Millisecond
 	f.env.WithGracePeriod(grace)
-	tr, pids := f.startTree(child, ignorer, session, orphan)
+	tr, pids := f.startTree(child, ignorer, session, orphan, deep)
 	took := timed(func() {
 		if err := tr.Stop(f.ctx); err != nil {
 			t.Errorf("Stop = %v", err)
@@ -60,7 +61,7 @@ func testStopWholeTree(t *testing.T, f *fixture) {
 // waits for it.
 func testStopCancelledCtx(t *testing.T, f *fixture) {
 	f.env.WithGracePeriod(time.Hour)
-	tr, pids := f.startTree(ignorer, session)
+	tr, pids := f.startTree(ignorer, session, deep)
 	ctx, cancel := context.WithCancel(f.ctx)
 	cancel()
 	took := timed(func() {
@@ -120,11 +121,12 @@ func testGraceAtNewProcess(t *testing.T, f *fixture) {
 	before := f.newTree(false, ignorer)
 	f.env.WithGracePeriod(time.Hour)
 	after := f.newTree(false, ignorer)
+	var pids []map[string]int
 	for _, tr := range []*tree{before, after} {
 		if err := tr.Start(f.ctx); err != nil {
 			t.Fatal(err)
 		}
-		tr.ready()
+		pids = append(pids, tr.ready())
 	}
 
 	// before has the short grace: Stop ends long before its ctx would.
@@ -133,6 +135,7 @@ func testGraceAtNewProcess(t *testing.T, f *fixture) {
 	if took := timed(func() { before.Stop(ctx) }); took < short || took > 5*time.Second {
 		t.Errorf("Stop of a proc created with a grace of %v took %v", short, took)
 	}
+	f.requireGone("when Stop returned", pids[0])
 
 	// after has an hour: only its ctx ends the wait.
 	const cut = time.Second
@@ -141,14 +144,14 @@ func testGraceAtNewProcess(t *testing.T, f *fixture) {
 	if took := timed(func() { after.Stop(ctx) }); took < cut {
 		t.Errorf("Stop of a proc created with a grace of 1h took %v: it did not wait for its ctx (%v)", took, cut)
 	}
-	f.requireGone("when Stop returned", after.pids())
+	f.requireGone("when Stop returned", pids[1])
 }
 
 // A tree never outlives its leader: what the leader leaves running is
 // stopped before Run returns.
 func testLeaderExit(t *testing.T, f *fixture) {
 	f.env.WithGracePeriod(300 * time.Millisecond)
-	tr := f.newTree(true, child, ignorer, session, orphan)
+	tr := f.newTree(true, child, ignorer, session, orphan, deep)
 	if err := tr.Run(f.ctx); err != nil {
 		t.Fatalf("Run = %v (output %q)", err, tr.out.all())
 	}
@@ -160,7 +163,7 @@ func testLeaderExit(t *testing.T, f *fixture) {
 func testCancelStopsTree(t *testing.T, f *fixture) {
 	const grace = 300 * time.Millisecond
 	f.env.WithGracePeriod(grace)
-	tr := f.newTree(false, child, ignorer, orphan)
+	tr := f.newTree(false, child, ignorer, orphan, deep)
 	ctx, cancel := context.WithCancel(f.ctx)
 	defer cancel()
 	if err := tr.Start(ctx); err != nil {

@@ -22,6 +22,10 @@ const (
 	ignorer = "ignorer" // a child that ignores SIGTERM
 	session = "session" // a child in a session of its own (setsid, where the backend has it)
 	orphan  = "orphan"  // a grandchild whose parent exited: reparented away from the leader
+	deep    = "deep"    // a grandchild in a session of its own that ignores SIGTERM, under deepParent
+	// deepParent is deep's parent, a child of the leader that stays;
+	// started with deep, never asked for alone.
+	deepParent = "deep-parent"
 )
 
 // treeScript starts a tree: $1 is the directory its members report into,
@@ -30,7 +34,8 @@ const (
 // to DIR/<member>.pid (a temporary file renamed into place, so a reader
 // never sees half a PID) and then execs sleep, keeping that PID; a member
 // that ignores SIGTERM ignores it before exec, and sleep inherits the
-// ignored disposition (execve(2)). The leader reports itself last, once
+// ignored disposition (execve(2)); deep's parent reports itself as
+// deep-parent. The leader reports itself last, once
 // every member has reported: leader.pid means the whole tree is up.
 const treeScript = `d=$1 mode=$2
 shift 2
@@ -46,6 +51,11 @@ for k do
 			sh -c "$m" "$d/session" sleep 3600 &
 		fi ;;
 	orphan) (sh -c "$m" "$d/orphan" sleep 3600 &) ;;
+	deep)
+		s=
+		command -v setsid >/dev/null 2>&1 && s=setsid
+		sh -c "$m" "$d/deep-parent" sh -c '(trap "" TERM; exec $1 sh -c "$2" "$3" sleep 3600) & wait' \
+			sh "$s" "$m" "$d/deep" & ;;
 	*) echo "tree: unknown member $k" >&2; exit 2 ;;
 	esac
 done
@@ -115,6 +125,9 @@ func (f *fixture) newTree(leaderExits bool, members ...string) *tree {
 		mode = "exit"
 	}
 	tr := &tree{f: f, dir: dir, members: append([]string{leader}, members...), out: &recorder{}}
+	if slices.Contains(members, deep) {
+		tr.members = append(tr.members, deepParent)
+	}
 	tr.Proc = f.sh(treeScript, append([]string{dir, mode}, members...)...)
 	tr.WithOutput(tr.out)
 	return tr
