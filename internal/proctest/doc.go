@@ -12,6 +12,13 @@
 // Run runs every test as a subtest named backend/group/case
 // ("native/Stop/WholeTree"), one after the other; Names lists them.
 //
+// The groups follow the clauses: Output (1), Run (2), Wait and Start (3),
+// Stop (4), Context (5), IsRunning (6), Pipes (7), Environment (8), Dir
+// (9), Goroutines (10). Not in the suite: clause 1's cap on a line's
+// length (64 MiB by default, settable), whose setter is no part of
+// RunnerEnvironment, and clause 6's PID reuse, which a test cannot
+// provoke.
+//
 // # What a backend must provide
 //
 //   - A Factory: given the test and an empty directory the suite made
