@@ -2,15 +2,12 @@ package base
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,7 +15,7 @@ import (
 	"github.com/corralrun/corral/internal/procfs"
 )
 
-// markEnv is set in every process a contract test starts, to a value
+// markEnv is set in every process a supervision test starts, to a value
 // unique to the test, so the test can find every process of its tree in
 // /proc, wherever it went, and prove none is left.
 const markEnv = "CORRAL_TEST_MARK"
@@ -32,44 +29,6 @@ func init() {
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ready")
 		select {}
-	}
-	helpers["proc-exit"] = func(args []string) int {
-		code, _ := strconv.Atoi(args[0])
-		return code
-	}
-	helpers["proc-long-line"] = func(args []string) int {
-		n, _ := strconv.Atoi(args[0])
-		w := bufio.NewWriterSize(os.Stdout, 1<<20)
-		w.Write(bytes.Repeat([]byte{'x'}, n))
-		w.WriteString("\nlast line without newline")
-		w.Flush()
-		return 0
-	}
-	// proc-lines writes args[0] lines to stdout and as many to stderr,
-	// from two goroutines, so the streams race each other.
-	helpers["proc-lines"] = func(args []string) int {
-		n, _ := strconv.Atoi(args[0])
-		var wg sync.WaitGroup
-		for _, f := range []*os.File{os.Stdout, os.Stderr} {
-			wg.Go(func() {
-				tag := strings.Repeat(f.Name()[len(f.Name())-3:], 100) // "out…" or "err…"
-				for i := range n {
-					fmt.Fprintf(f, "%s %d\n", tag, i)
-				}
-			})
-		}
-		wg.Wait()
-		return 0
-	}
-	helpers["proc-flood"] = func(args []string) int {
-		n, _ := strconv.Atoi(args[0])
-		buf := bytes.Repeat([]byte("flood line\n"), 1<<10)
-		for written := 0; written < n; written += len(buf) {
-			if _, err := os.Stdout.Write(buf); err != nil {
-				return 3
-			}
-		}
-		return 0
 	}
 	// proc-tree starts children of the given kinds, waits until each is
 	// ready, says "ready" and blocks. Kinds: ignore (ignores SIGTERM),
