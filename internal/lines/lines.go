@@ -1,7 +1,12 @@
 // Package lines delivers a process's output whole: each line of any
 // number of streams reaches one io.Writer in a single Write, newline
-// included, whatever its length, and lines of different streams never
-// interleave.
+// included, and lines of different streams never interleave.
+//
+// A line is assembled in memory up to the Writer's cap (DefaultMaxLine,
+// 64 MiB, unless SetMaxLine says otherwise): a 10 MiB line arrives whole,
+// in one Write; a longer one is delivered in cap-sized Writes and the
+// rest of it after them, so a child streaming binary data without
+// newlines cannot make the supervisor's memory grow without bound.
 package lines
 
 import (
@@ -20,10 +25,19 @@ type Writer struct {
 	mu     sync.Mutex
 	w      io.Writer
 	failed error
+	max    int
 }
 
+// DefaultMaxLine is the longest line delivered in one Write unless
+// SetMaxLine says otherwise.
+const DefaultMaxLine = 64 << 20
+
 // NewWriter returns a Writer over w.
-func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w, max: DefaultMaxLine} }
+
+// SetMaxLine sets the longest line delivered in one Write; n below the
+// read buffer (64 KiB) counts as 64 KiB. Call it before the streams start.
+func (lw *Writer) SetMaxLine(n int) { lw.max = max(n, bufferSize) }
 
 // WriteLine writes one line (newline included, or a last line without
 // one) in a single Write, unless an earlier Write failed.
@@ -46,7 +60,7 @@ func (lw *Writer) Err() error {
 }
 
 // bufferSize is the read buffer of one stream; lines longer than it are
-// assembled in a growing buffer, so there is no length limit.
+// assembled in a growing buffer, up to the Writer's cap.
 const bufferSize = 64 << 10
 
 // Forward copies r to lw line by line until r ends, the newline kept. A
@@ -58,22 +72,34 @@ func Forward(r io.Reader, lw *Writer) {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		switch {
+		case err == nil && long == nil:
+			lw.WriteLine(chunk)
 		case err == nil:
-			if long != nil {
-				lw.WriteLine(append(long, chunk...))
-				long = nil
-			} else {
-				lw.WriteLine(chunk)
-			}
+			long = lw.writeCapped(append(long, chunk...), true)
 		case errors.Is(err, bufio.ErrBufferFull):
-			long = append(long, chunk...)
+			long = lw.writeCapped(append(long, chunk...), false)
 		default:
 			if rest := append(long, chunk...); len(rest) > 0 {
-				lw.WriteLine(rest)
+				lw.writeCapped(rest, true)
 			}
 			return
 		}
 	}
+}
+
+// writeCapped writes the cap-sized pieces of a line being assembled, and
+// the rest too when the line is complete; it returns what is left to
+// assemble (nil when the line is done), reusing the buffer.
+func (lw *Writer) writeCapped(line []byte, complete bool) []byte {
+	for len(line) > lw.max {
+		lw.WriteLine(line[:lw.max])
+		line = line[:copy(line, line[lw.max:])]
+	}
+	if complete {
+		lw.WriteLine(line)
+		return nil
+	}
+	return line
 }
 
 // Streams are the output streams of one process, forwarded to one

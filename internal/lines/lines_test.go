@@ -58,3 +58,21 @@ func TestForwardLinesWriterFails(t *testing.T) {
 		t.Fatal("writer error lost")
 	}
 }
+
+// Past the cap a line arrives in cap-sized Writes, and nothing is lost.
+func TestForwardCapsLongLines(t *testing.T) {
+	const capLen = 200 << 10
+	line := strings.Repeat("z", 2*capLen+5000) + "\n"
+	rec := &lineRecorder{}
+	lw := NewWriter(rec)
+	lw.SetMaxLine(capLen)
+	Forward(strings.NewReader(line+"next\n"), lw)
+	got := rec.all()
+	if len(got) != 4 || len(got[0]) != capLen || len(got[1]) != capLen || got[2] != strings.Repeat("z", 5000)+"\n" || got[3] != "next\n" {
+		lens := []int{}
+		for _, g := range got {
+			lens = append(lens, len(g))
+		}
+		t.Fatalf("writes of %v bytes, want %d, %d, 5001, 5", lens, capLen, capLen)
+	}
+}

@@ -24,8 +24,11 @@
 // # Output
 //
 // With WithOutput, each line of stdout and stderr reaches the writer in a
-// single Write, newline included, whatever its length; the two streams
-// share one lock, so lines never interleave. A last line without newline
+// single Write, newline included, up to a cap (64 MiB unless
+// WithMaxLineLength says otherwise: a 10 MiB line arrives whole); a longer
+// line is delivered in cap-sized Writes, so the supervisor's memory stays
+// bounded whatever the child prints. The two streams share one lock, so
+// lines never interleave. A last line without newline
 // is delivered as it is. Without a writer, the child's output goes to
 // /dev/null. If the writer fails, later lines are read and dropped, so the
 // child never blocks, and Run reports the writer's error if the process

@@ -34,11 +34,12 @@ type NativeEnvironment struct {
 	// Native, the dev shell's for Nix.
 	inherit func() []string
 
-	mu     sync.Mutex
-	envs   []*resources.EnvironmentVariable
-	grace  time.Duration
-	logger *slog.Logger
-	live   map[*NativeProc]struct{}
+	mu      sync.Mutex
+	envs    []*resources.EnvironmentVariable
+	grace   time.Duration
+	maxLine int
+	logger  *slog.Logger
+	live    map[*NativeProc]struct{}
 }
 
 // NewNativeEnvironment returns an environment that runs processes in dir,
@@ -70,6 +71,17 @@ func (native *NativeEnvironment) WithGracePeriod(d time.Duration) {
 	native.mu.Lock()
 	defer native.mu.Unlock()
 	native.grace = max(d, 0)
+}
+
+// WithMaxLineLength sets the longest output line delivered in one Write,
+// for processes created after the call: a longer line arrives in
+// n-byte Writes, then the rest of it, so that memory stays bounded
+// whatever a process prints. The default is 64 MiB (a 10 MiB line
+// arrives whole); n below 64 KiB counts as 64 KiB.
+func (native *NativeEnvironment) WithMaxLineLength(n int) {
+	native.mu.Lock()
+	defer native.mu.Unlock()
+	native.maxLine = n
 }
 
 // WithLogger sets the logger for processes created after the call; nil
@@ -137,19 +149,20 @@ func (native *NativeEnvironment) NewProcess(bin string, args ...string) (Proc, e
 		return nil, err
 	}
 	native.mu.Lock()
-	grace, logger := native.grace, native.logger
+	grace, logger, maxLine := native.grace, native.logger, native.maxLine
 	native.mu.Unlock()
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return &NativeProc{
-		env:    native,
-		bin:    bin,
-		path:   path,
-		pathAt: pathValue,
-		args:   append([]string(nil), args...),
-		grace:  grace,
-		logger: logger,
+		env:     native,
+		bin:     bin,
+		path:    path,
+		pathAt:  pathValue,
+		args:    append([]string(nil), args...),
+		grace:   grace,
+		maxLine: maxLine,
+		logger:  logger,
 	}, nil
 }
 

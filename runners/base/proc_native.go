@@ -42,13 +42,14 @@ const (
 // discarded (the child writes to /dev/null). If the writer fails, later
 // lines are dropped but still read, so the child never blocks.
 type NativeProc struct {
-	env    *NativeEnvironment
-	bin    string // as given
-	path   string // resolved at NewProcess
-	pathAt string // the PATH it was resolved with
-	args   []string
-	grace  time.Duration
-	logger *slog.Logger
+	env     *NativeEnvironment
+	bin     string // as given
+	path    string // resolved at NewProcess
+	pathAt  string // the PATH it was resolved with
+	args    []string
+	grace   time.Duration
+	maxLine int // 0: lines.DefaultMaxLine
+	logger  *slog.Logger
 
 	mu        sync.Mutex
 	state     procState

@@ -229,3 +229,22 @@ func TestProcInheritsHostEnvironment(t *testing.T) {
 		t.Fatalf("child saw %q, want %q", w, want)
 	}
 }
+
+// A line past the environment's cap arrives in cap-sized Writes, whole.
+func TestNativeMaxLineLength(t *testing.T) {
+	env := newTestNative(t)
+	env.WithMaxLineLength(100 << 10)
+	p, err := env.NewProcess("sh", "-c", "head -c 250000 /dev/zero | tr '\\0' x; echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &lineRecorder{}
+	p.WithOutput(rec)
+	if err := p.Run(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.all()
+	if len(got) != 3 || len(got[0]) != 100<<10 || len(got[1]) != 100<<10 || len(got[2]) != 250000-200<<10+1 {
+		t.Fatalf("%d writes, want 3 of 100 KiB, 100 KiB and the rest", len(got))
+	}
+}

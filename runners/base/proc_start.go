@@ -161,7 +161,11 @@ func (proc *NativeProc) wireStdio(cmd *exec.Cmd) (childEnds []*os.File, err erro
 	} else if proc.stdio[0] != nil {
 		cmd.Stdin = proc.stdio[0]
 	}
-	proc.streams = lines.NewStreams(lines.NewWriter(proc.output))
+	lw := lines.NewWriter(proc.output)
+	if proc.maxLine > 0 {
+		lw.SetMaxLine(proc.maxLine)
+	}
+	proc.streams = lines.NewStreams(lw)
 	pipeTo := func(f *os.File) (*os.File, error) {
 		if f != nil {
 			return f, nil
