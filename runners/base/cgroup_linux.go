@@ -7,13 +7,13 @@ import (
 	"syscall"
 
 	"github.com/corralrun/corral/internal/cgroup"
-	"github.com/corralrun/corral/internal/records"
 	"golang.org/x/sys/unix"
 )
 
-// probeContainment runs the cgroup probe once per process.
+// probeContainment runs the cgroup probe, or reads its cached answer,
+// once per process.
 var probeContainment = sync.OnceValue(func() Containment {
-	p := cgroup.Probe(records.CgroupDirName)
+	p := cachedProbe()
 	if p.Where == "" {
 		return Containment{Kind: ContainmentPgroup, Reason: p.Reason}
 	}
