@@ -59,6 +59,9 @@ func stillProbed(where string) bool {
 	if where == "" {
 		return true
 	}
+	if filepath.Base(where) != records.CgroupDirName || !filepath.IsAbs(where) {
+		return false
+	}
 	_, err := os.Stat(filepath.Join(where, "cgroup.kill"))
 	return err == nil && cgroup.IsCgroup2Dir(where)
 }
