@@ -33,7 +33,7 @@ var (
 )
 
 // corralBinary builds corral once per test binary run.
-func corralBinary(t *testing.T) string {
+func corralBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "corral-e2e-")
