@@ -6,10 +6,10 @@ func FlakeRef(dir string) string { return "path:" + dir }
 
 // DevelopArgs returns the arguments, after the nix binary itself, that run
 // bin with args inside the dev shell of the flake in dir (absolute):
-// `nix develop path:<dir> --command bin args…`. The process nix leaves
+// `nix develop --quiet path:<dir> --command bin args…` (--quiet: nix's progress lines would otherwise mix with the program's stderr). The process nix leaves
 // running is bin itself (nix's bash execs it), so its exit status is bin's.
 func DevelopArgs(dir, bin string, args ...string) []string {
-	out := make([]string, 0, 4+len(args))
-	out = append(out, "develop", FlakeRef(dir), "--command", bin)
+	out := make([]string, 0, 5+len(args))
+	out = append(out, "develop", "--quiet", FlakeRef(dir), "--command", bin)
 	return append(out, args...)
 }

@@ -43,7 +43,7 @@ var hostKept = []string{"HOME", "TMPDIR", "TERM", "USER"}
 // the shell (--profile). A flake that fails to evaluate or build gives an
 // *Error carrying nix's message.
 func (t *Tool) Materialize(ctx context.Context, dir, profile string) (*Shell, error) {
-	args := []string{"print-dev-env", "--json"}
+	args := []string{"print-dev-env", "--quiet", "--json"}
 	if profile != "" {
 		args = append(args, "--profile", profile)
 	}

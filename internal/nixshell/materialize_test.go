@@ -83,7 +83,7 @@ func TestEnvironOverlaysHost(t *testing.T) {
 
 func TestDevelopArgs(t *testing.T) {
 	got := strings.Join(DevelopArgs("/a b", "sh", "-c", "echo"), "|")
-	if want := "develop|path:/a b|--command|sh|-c|echo"; got != want {
+	if want := "develop|--quiet|path:/a b|--command|sh|-c|echo"; got != want {
 		t.Fatalf("got %s, want %s", got, want)
 	}
 }

@@ -69,7 +69,7 @@ func shName(k string) bool {
 	return true
 }
 
-// shQuote quotes s for sh: single quotes, each ' written as '\''.
+// shQuote quotes s for sh: single quotes, each ' written as '\”.
 func shQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
