@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/corralrun/corral/internal/atomicfile"
@@ -50,18 +51,23 @@ type Result struct {
 	// StorePath is the shell's store path, kept alive by the GC root.
 	StorePath string
 
-	release func() error
+	releaseOnce sync.Once
+	release     func() error
 }
 
 // Release removes a temporary GC root (none exists with a cache
-// directory). It is safe to call more than once.
+// directory). It is safe to call more than once, from many goroutines.
 func (r *Result) Release() error {
-	if r == nil || r.release == nil {
+	if r == nil {
 		return nil
 	}
-	f := r.release
-	r.release = nil
-	return f()
+	var err error
+	r.releaseOnce.Do(func() {
+		if r.release != nil {
+			err = r.release()
+		}
+	})
+	return err
 }
 
 // entry is the file the cache keeps for one flake directory.

@@ -29,12 +29,36 @@ if [ "$(id -u)" = 0 ]; then
 	mkdir -p /nix/var/nix/gcroots /nix/var/nix/profiles
 fi
 
-settings='experimental-features = nix-command flakes
+# The flake registry maps nixpkgs to testdata/nix/nixpkgs-stub. nix
+# develop looks up nixpkgs#bashInteractive for its shell: with no registry
+# it prints an "error (ignored)" line into every wrapped program's stderr,
+# and the default registry costs seconds of DNS retries offline. The
+# registry names an absolute path, so it is written here, outside the
+# work tree, on every run.
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+state="${XDG_CACHE_HOME:-$HOME/.cache}/corral-test-nix"
+mkdir -p "$state"
+chmod 700 "$state"
+registry="$state/registry.json"
+cat >"$registry.tmp" <<JSON
+{
+  "version": 2,
+  "flakes": [
+    {
+      "from": { "type": "indirect", "id": "nixpkgs" },
+      "to": { "type": "path", "path": "$repo/testdata/nix/nixpkgs-stub" }
+    }
+  ]
+}
+JSON
+mv "$registry.tmp" "$registry"
+
+settings="experimental-features = nix-command flakes
 sandbox = false
 build-users-group =
 substituters =
-flake-registry =
-warn-dirty = false'
+flake-registry = $registry
+warn-dirty = false"
 
 # Prove the settings work before handing them over.
 if ! NIX_CONFIG="$settings" nix --version >/dev/null 2>&1; then
