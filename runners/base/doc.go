@@ -122,6 +122,40 @@
 // ContainmentKind, an alias of the records' kind, so that reports of
 // trees and of containers share one type.
 //
+// # The Nix backend
+//
+// NixEnvironment runs processes in a flake's dev shell (the flake is
+// named path:<abs dir>, so a dirty or untracked git tree works). A
+// NixProc is a NativeProc with another inherited environment: the same
+// containment, record, reaper and contract. Before Init it runs wrapped,
+// as `nix develop --quiet path:<dir> --command /bin/sh -c … BIN ARGS`: the
+// sh trampoline re-applies the environment's and the process's variables
+// and appends inside the shell, so they win over the shell's as in
+// materialised mode (a key that is not an sh name is given to nix's
+// environment instead, where the shell's value would win). nix runs with
+// a TMPDIR of our own, removed once the tree is gone, so no nix-shell.*
+// directory is left behind; the program sees TMPDIR inside it, as under
+// nix develop. A wrapped-mode binary not on the host's PATH is looked up
+// on the shell's, which costs one nix run (or cache hit) per environment.
+//
+// Init materialises the shell once (`nix print-dev-env --json`, see
+// internal/nixshell), or takes it from the WithCacheDir directory without
+// running nix. A process then inherits the host's environment with the
+// shell's exported variables over it, as nix develop gives them: the
+// build-only variables dropped, the host's HOME, TMPDIR, TERM and USER
+// kept, PATH the shell's followed by the host's. Then the environment's
+// variables, the process's, and the appends, as for Native. A flake that
+// fails to evaluate or build makes Init fail with nix's own message;
+// nothing falls back to wrapped mode silently (processes created after a
+// failed Init still run wrapped, and show nix's error themselves).
+//
+// NewNixEnvironment runs no nix: whether flakes are enabled is checked
+// when nix first runs (Init on a cache miss, the first wrapped Start), so
+// that a cache hit needs no nix at all; the error names the setting to
+// add. The shell is protected from garbage collection by a GC root, a
+// --profile in the cache directory, or without one a temporary profile
+// that Shutdown removes.
+//
 // # Logging
 //
 // The package logs only through log/slog (WithLogger, else slog.Default)
