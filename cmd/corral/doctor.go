@@ -17,7 +17,7 @@ var doctorRuntimes = []string{"go", "python3", "node", "nix", "docker"}
 
 // doctorDeps is what doctor observes of the host; tests replace it.
 type doctorDeps struct {
-	nixInstalled      func() bool
+	nix               func(ctx context.Context) base.NixProbe
 	nixInstallCommand func() string
 	runtime           func(ctx context.Context, name string) runtimeInfo
 	containment       func() base.Containment
@@ -27,7 +27,7 @@ type doctorDeps struct {
 
 func defaultDoctorDeps() doctorDeps {
 	return doctorDeps{
-		nixInstalled:      base.CheckNixInstalled,
+		nix:               base.ProbeNix,
 		nixInstallCommand: base.NixInstallCommand,
 		runtime:           lookupRuntime,
 		containment:       base.DetectContainment,
@@ -56,7 +56,7 @@ func newDoctorCommand(d *deps) *cobra.Command {
 func runDoctor(ctx context.Context, d *deps, _ *doctorOptions) error {
 	dd := d.doctor
 	tw := tabwriter.NewWriter(d.stdout, 0, 0, 2, ' ', 0)
-	writeBackends(tw, dd)
+	writeBackends(tw, dd, dd.nix(ctx))
 	fmt.Fprintln(tw)
 	runtimes := make([]runtimeInfo, 0, len(doctorRuntimes))
 	for _, name := range doctorRuntimes {
@@ -68,14 +68,10 @@ func runDoctor(ctx context.Context, d *deps, _ *doctorOptions) error {
 	return tw.Flush()
 }
 
-func writeBackends(w io.Writer, dd doctorDeps) {
+func writeBackends(w io.Writer, dd doctorDeps, nix base.NixProbe) {
 	fmt.Fprintln(w, "BACKEND\tSTATUS\tDETAIL")
 	fmt.Fprintln(w, "native\tusable\truns commands on this host")
-	if dd.nixInstalled() {
-		fmt.Fprintln(w, "nix\tnot yet\tnix is installed, but this build of corral has no nix backend yet")
-	} else {
-		fmt.Fprintf(w, "nix\tmissing\tnix is not installed; install it with: %s\n", dd.nixInstallCommand())
-	}
+	fmt.Fprintln(w, nixBackendLine(nix, dd.nixInstallCommand))
 	fmt.Fprintln(w, "docker\tnot yet\tnot available yet in this build")
 }
 

@@ -12,6 +12,12 @@ import (
 )
 
 func fakeDoctor(nix bool) doctorDeps {
+	return fakeDoctorNix(nix, nil)
+}
+
+// fakeDoctorNix is fakeDoctor with nix's flakes check failing with
+// flakesErr when it is not nil.
+func fakeDoctorNix(nix bool, flakesErr error) doctorDeps {
 	versions := map[string]runtimeInfo{
 		"go":      {name: "go", path: "/usr/local/go/bin/go", version: "1.26.0"},
 		"python3": {name: "python3", path: "/usr/bin/python3", version: "3.12.3"},
@@ -23,7 +29,12 @@ func fakeDoctor(nix bool) doctorDeps {
 		versions["nix"] = runtimeInfo{name: "nix", path: "/nix/var/nix/profiles/default/bin/nix", version: "2.24.9"}
 	}
 	return doctorDeps{
-		nixInstalled:      func() bool { return nix },
+		nix: func(context.Context) base.NixProbe {
+			if !nix {
+				return base.NixProbe{}
+			}
+			return base.NixProbe{Path: "/nix/var/nix/profiles/default/bin/nix", Version: "2.24.9", FlakesErr: flakesErr}
+		},
 		nixInstallCommand: func() string { return "sh <(curl -L https://nixos.org/nix/install) --daemon" },
 		runtime: func(_ context.Context, name string) runtimeInfo {
 			if r, ok := versions[name]; ok {
@@ -43,17 +54,20 @@ func fakeDoctor(nix bool) doctorDeps {
 }
 
 func TestDoctorGolden(t *testing.T) {
+	flakesOff := errors.New(`nix: flakes are not enabled (flakes missing): add "experimental-features = nix-command flakes" to ~/.config/nix/nix.conf or /etc/nix/nix.conf, or set it in NIX_CONFIG`)
 	for _, tt := range []struct {
 		golden string
 		nix    bool
+		flakes error
 	}{
-		{"doctor.golden", false},
-		{"doctor_nix.golden", true},
+		{"doctor.golden", false, nil},
+		{"doctor_nix.golden", true, nil},
+		{"doctor_nix_noflakes.golden", true, flakesOff},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			isolateHome(t)
 			d, stdout, stderr := testDeps(t, "")
-			d.doctor = fakeDoctor(tt.nix)
+			d.doctor = fakeDoctorNix(tt.nix, tt.flakes)
 			forbidReap(t, d, "doctor")
 			r := runWith(t, d, stdout, stderr, "doctor")
 			if r.code != 0 || r.stderr != "" {
