@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corralrun/corral/internal/records"
 	"github.com/corralrun/corral/resources"
 )
 
@@ -36,9 +37,9 @@ func runNixReapOwner(mode, containment, dir string) error {
 	if err != nil {
 		return err
 	}
-	if containment == containPgroup {
-		env.materialised.containment = Containment{Kind: containPgroup}
-		env.wrapped.containment = Containment{Kind: containPgroup}
+	if containment == string(ContainmentPgroup) {
+		env.materialised.containment = Containment{Kind: ContainmentPgroup}
+		env.wrapped.containment = Containment{Kind: ContainmentPgroup}
 	}
 	env.WithGracePeriod(100 * time.Millisecond)
 	env.WithLogger(slog.New(slog.DiscardHandler))
@@ -70,14 +71,14 @@ func runNixReapOwner(mode, containment, dir string) error {
 func TestNixReapAfterOwnerKilled(t *testing.T) {
 	requireNix(t)
 	for _, mode := range []string{"wrapped", "materialised"} {
-		for _, containment := range []string{containCgroup, containPgroup} {
-			t.Run(mode+"/"+containment, func(t *testing.T) {
-				if containment == containCgroup && probeContainment().Kind != containCgroup {
+		for _, containment := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
+			t.Run(mode+"/"+string(containment), func(t *testing.T) {
+				if containment == ContainmentCgroup && DetectContainment().Kind != ContainmentCgroup {
 					requireOrSkip(t, "no writable cgroup here")
 				}
-				t.Setenv(homeEnv, t.TempDir())
+				t.Setenv(records.HomeEnv, t.TempDir())
 				mark := newMark(t)
-				cmd := exec.Command(os.Args[0], mode, containment, nixFixture(t, "vars"))
+				cmd := exec.Command(os.Args[0], mode, string(containment), nixFixture(t, "vars"))
 				cmd.Env = append(os.Environ(), helperEnv+"=nix-reap-owner", markEnv+"="+mark, "GORACE=atexit_sleep_ms=0")
 				cmd.Stderr = os.Stderr
 				out, err := cmd.StdoutPipe()
@@ -206,7 +207,7 @@ func nixCalls(t *testing.T, log string) int {
 func TestNixMaterialisedFromCacheRunsNoNix(t *testing.T) {
 	requireNix(t)
 	log := countingNixOnPath(t)
-	t.Setenv(homeEnv, t.TempDir())
+	t.Setenv(records.HomeEnv, t.TempDir())
 	dir, cache := nixFixture(t, "vars"), filepath.Join(t.TempDir(), "cache")
 	for i, wantHit := range []bool{false, true} {
 		env, err := NewNixEnvironment(context.Background(), dir)
@@ -307,7 +308,7 @@ func TestNixWrappedLeavesNoTempDirs(t *testing.T) {
 // modes; a binary nowhere is ErrBinaryNotFound in both.
 func TestNixBinaryLookup(t *testing.T) {
 	requireNix(t)
-	t.Setenv(homeEnv, t.TempDir())
+	t.Setenv(records.HomeEnv, t.TempDir())
 	dir := nixFixture(t, "vars")
 	shellBin := t.TempDir()
 	os.WriteFile(filepath.Join(shellBin, "only-in-the-shell"), []byte("#!/bin/sh\necho shell tool\n"), 0o755)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/corralrun/corral/internal/envmerge"
 	"github.com/corralrun/corral/internal/nixshell"
 	"github.com/corralrun/corral/resources"
 )
@@ -55,7 +56,7 @@ func (p *NixProc) WithEnvironmentVariables(ctx context.Context, envs ...*resourc
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.envs = append(p.envs, copyEnvs(envs)...)
+	p.envs = append(p.envs, envmerge.Copy(envs)...)
 }
 
 // WithEnvironmentVariablesAppend appends added.Value, after sep, to the
@@ -148,7 +149,7 @@ func (p *NixProc) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sets := mergeEnv(nil, [][]*resources.EnvironmentVariable{envLevel, p.envs}, nil)
+	sets := envmerge.Merge(nil, [][]*resources.EnvironmentVariable{envLevel, p.envs}, nil)
 	script, skipped := nixshell.ReapplyScript(sets, p.appends)
 	vars := []*resources.EnvironmentVariable{resources.Env("TMPDIR", tmp), resources.Env(nixshell.ReapplyVar, script)}
 	for _, kv := range skipped {

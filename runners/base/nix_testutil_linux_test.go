@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/corralrun/corral/internal/nixshell"
+	"github.com/corralrun/corral/internal/records"
 )
 
 // requireNix skips (fails under CI=true) unless nix with flakes is here.
@@ -47,7 +48,7 @@ func nixFixture(t testing.TB, name string) string {
 func newTestNix(t *testing.T, fixture string) *NixEnvironment {
 	t.Helper()
 	requireNix(t)
-	t.Setenv(homeEnv, t.TempDir())
+	t.Setenv(records.HomeEnv, t.TempDir())
 	env, err := NewNixEnvironment(context.Background(), nixFixture(t, fixture))
 	if err != nil {
 		t.Fatal(err)
