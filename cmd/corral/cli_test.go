@@ -34,7 +34,12 @@ func TestUsageErrors(t *testing.T) {
 		{"bad -p", []string{"run", "--backend", "docker", "-p", "8080", "--", "true"}, []string{`bad -p "8080"`, "HOST:CONTAINER"}},
 		{"-p out of range", []string{"run", "--backend", "docker", "-p", "70000:80", "--", "true"}, []string{`bad -p "70000:80"`, "1-65535"}},
 		{"docker backend", []string{"run", "--backend", "docker", "--", "true"}, []string{"the docker backend is not available yet"}},
-		{"nix backend", []string{"run", "--backend", "nix", "--", "true"}, []string{"the nix backend is not available yet"}},
+		{"nix backend without flake.nix", []string{"run", "--backend", "nix", "--dir", "/", "--", "true"}, []string{`no flake.nix in "/"`}},
+		{"nix backend, missing --dir", []string{"run", "--backend", "nix", "--dir", "/nonexistent-corral-dir", "--", "true"}, []string{`bad --dir "/nonexistent-corral-dir"`}},
+		{"env without flake.nix", []string{"env", "--dir", "/"}, []string{`no flake.nix in "/"`, "'corral env --help'"}},
+		{"env, missing --dir", []string{"env", "--dir", "/nonexistent-corral-dir"}, []string{`bad --dir "/nonexistent-corral-dir"`}},
+		{"env with argument", []string{"env", "x"}, []string{`unexpected argument "x"`}},
+		{"env unknown flag", []string{"env", "--frob"}, []string{"unknown flag: --frob"}},
 		{"auto with image", []string{"run", "--image", "busybox", "--", "true"}, []string{"the docker backend is not available yet", "--image"}},
 		{"native with image", []string{"run", "--backend", "native", "--image", "busybox", "--", "true"}, []string{"--image needs --backend docker"}},
 		{"bad log level", []string{"--log-level", "loud", "port"}, []string{`"loud"`, "--log-level"}},
@@ -187,13 +192,6 @@ func TestPortError(t *testing.T) {
 	d.freePort = func() (int, error) { return 0, errors.New("no ports left") }
 	r := runWith(t, d, stdout, stderr, "port")
 	if r.code != 1 || r.stderr != "corral: no ports left\n" || r.stdout != "" {
-		t.Errorf("got %+v", r)
-	}
-}
-
-func TestEnvNotAvailable(t *testing.T) {
-	r := runCLI(t, "", "env", "--dir", t.TempDir())
-	if r.code != 1 || r.stderr != "corral: the nix backend is not available yet\n" {
 		t.Errorf("got %+v", r)
 	}
 }

@@ -22,11 +22,22 @@
 //
 //   - `corral` without a command is a usage error (exit 2), so a script
 //     calling `corral $CMD` with an empty variable fails loudly.
-//   - `corral run --backend nix|docker`, and `--backend auto` with --image
+//   - `corral run --backend docker`, and `--backend auto` with --image
 //     (which would pick docker), exit 2: this build cannot serve them, and
-//     asking for them is input the user must change. `corral env` exits 1
-//     instead: it takes no backend choice, it is simply waiting on the Nix
-//     backend of the CLI.
+//     asking for them is input the user must change.
+//   - `corral run --backend nix` and `corral env` use the flake in --dir
+//     (a --dir without flake.nix is bad usage, exit 2), materialised once
+//     and cached under $CORRAL_HOME/nix: a later run runs no nix while
+//     flake.nix, flake.lock and nix stay the same. While nix works for more
+//     than a second, stderr says so: a spinner on one line, erased
+//     afterwards, when stderr is a terminal, one plain line otherwise. A
+//     flake that fails is exit 1 with nix's message on one line. `--backend
+//     auto` never picks nix: auto means docker with --image, else native.
+//   - `corral env` prints the variables the shell lays over corral's own
+//     environment (KEY=value lines sorted by key, or one JSON object with
+//     --json): the shell's exported variables without the build-only
+//     ones, the host's HOME, TMPDIR, TERM and USER, and PATH as the
+//     shell's followed by the host's.
 //   - Every command but `port`, `doctor` and `ps` first reaps trees left by
 //     dead corral processes (base.Reap); a failing reap is logged as a
 //     warning and never fails the command. `ps` only observes: listing must

@@ -242,7 +242,7 @@ func TestE2EExitCodes(t *testing.T) {
 		{"bad flag", []string{"run", "--frob", "--", "true"}, 2},
 		{"bad -e", []string{"run", "-e", "=x", "--", "true"}, 2},
 		{"unknown command", []string{"frob"}, 2},
-		{"env", []string{"env"}, 1},
+		{"env without flake.nix", []string{"env"}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,38 +2,67 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 )
 
-// errNixBackendUnavailable is the answer of `corral env` until the CLI
-// gains the Nix backend (base.NixEnvironment): that work is tracked by the
-// Nix issue, and the command exists now so that its interface is settled.
-var errNixBackendUnavailable = errors.New("the nix backend is not available yet")
-
 type envOptions struct {
-	dir string
+	dir  string
+	json bool
 }
 
 func newEnvCommand(d *deps) *cobra.Command {
 	opts := &envOptions{}
 	cmd := &cobra.Command{
-		Use:   "env [--dir DIR]",
-		Short: "Print the materialised Nix environment of DIR (not available yet)",
-		Args:  noArgs,
+		Use:   "env [--dir DIR] [--json]",
+		Short: "Print the materialised Nix environment of the flake in DIR",
+		Long: `Print the variables a command run with --backend nix gets from the dev shell
+of the flake in DIR, as sorted KEY=value lines or, with --json, one JSON
+object. The shell is materialised once and cached under $CORRAL_HOME/nix;
+later calls run no nix while flake.nix, flake.lock and nix stay the same.`,
+		Args: noArgs,
 		RunE: ranE(d, func(cmd *cobra.Command, _ []string) error {
 			return runEnv(cmd.Context(), d, opts)
 		}),
 	}
 	cmd.Flags().StringVar(&opts.dir, "dir", ".", "directory holding flake.nix")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print one JSON object")
 	return cmd
 }
 
-// runEnv reaps first, as every command that is not a pure observer does,
-// then answers that the Nix backend is not there yet (exit 1: the input
-// is fine, this build is not).
-func runEnv(ctx context.Context, d *deps, _ *envOptions) error {
+// runEnv checks --dir, reaps first, as every command that is not a pure
+// observer does, then prints the materialised environment.
+func runEnv(ctx context.Context, d *deps, opts *envOptions) error {
+	if err := checkFlakeDir("corral env", opts.dir); err != nil {
+		return err
+	}
 	d.reapFirst(ctx)
-	return errNixBackendUnavailable
+	env, err := openNixEnv(ctx, d, opts.dir)
+	if err != nil {
+		return err
+	}
+	defer env.Shutdown(ctx)
+	vars := env.Materialized()
+	if opts.json {
+		b, err := json.MarshalIndent(vars, "", "  ") // keys sorted
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(d.stdout, "%s\n", b)
+		return err
+	}
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if _, err := fmt.Fprintf(d.stdout, "%s=%s\n", k, vars[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -125,7 +125,12 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 	if len(cfg.ports) > 0 && cfg.backend != backendDocker {
 		return nil, usageErrorf(cmdPath, "-p needs --backend docker: a %s command binds host ports itself", cfg.backend)
 	}
-	if cfg.backend != backendNative {
+	if cfg.backend == backendNix {
+		if err := checkFlakeDir(cmdPath, opts.dir); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.backend != backendNative && cfg.backend != backendNix {
 		hint := "use --backend native"
 		if opts.image != "" {
 			hint = "--image needs it"
@@ -183,7 +188,11 @@ func parsePort(s string) (int, error) {
 // runNative runs cfg.command on the host and waits for it, stopping the
 // tree when corral is signalled.
 func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
-	proc, containment, err := newNativeProc(ctx, d, cfg)
+	newProc := newNativeProc
+	if cfg.backend == backendNix {
+		newProc = newNixProc
+	}
+	proc, containment, err := newProc(ctx, d, cfg)
 	if err != nil {
 		return err
 	}

@@ -57,3 +57,10 @@ func reclaimTerminal(tty *os.File) error {
 	defer signal.Reset(syscall.SIGTTOU)
 	return unix.IoctlSetPointerInt(int(tty.Fd()), unix.TIOCSPGRP, unix.Getpgrp())
 }
+
+// fileIsTerminal reports whether f is a terminal: TIOCGWINSZ fails with
+// ENOTTY on anything else (tty_ioctl(4)).
+func fileIsTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	return err == nil
+}

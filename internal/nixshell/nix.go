@@ -130,15 +130,16 @@ func nixError(args []string, err error, stderr []byte) error {
 	return &Error{Cmd: name, Stderr: msg, Err: err}
 }
 
-// Error is a nix run that failed; Stderr is nix's own text.
+// Error is a nix run that failed; Stderr is nix's own text. It does not
+// unwrap to Err, so that nix's exit status is never mistaken for the
+// status of a program the caller runs.
 type Error struct {
 	Cmd    string // "nix print-dev-env"
 	Stderr string // nix's message, trimmed
-	Err    error  // usually an *exec.ExitError
+	Err    error  // how nix ended, usually an *exec.ExitError
 }
 
 func (e *Error) Error() string { return e.Cmd + ": " + e.Stderr }
-func (e *Error) Unwrap() error { return e.Err }
 
 // nixMessage trims nix's stderr to what explains a failure: progress
 // lines ("building '…'…") and errors nix itself ignored are dropped.
