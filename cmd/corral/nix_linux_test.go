@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -189,4 +190,26 @@ func TestStatusSpinnerOnTerminal(t *testing.T) {
 	if strings.Contains(sc.buf.String(), "\n") {
 		t.Fatalf("the spinner wrote a newline: %q", sc.buf.String())
 	}
+}
+
+// TestE2ENixKillThenReap: kill -9 of `corral run --backend nix` leaves
+// its tree to the next corral, whose reap stops it.
+func TestE2ENixKillThenReap(t *testing.T) {
+	requireNix(t)
+	dir := nixFixture(t, "vars")
+	containments(t, func(t *testing.T, env []string) {
+		e := newE2E(t, env...)
+		marker := newMarker(t)
+		killMarked(t, marker)
+		cmd, stderr := e.start("run", "--backend", "nix", "--dir", dir, "-e", markerEnv+"="+marker, "--", "sh", "-c", `[ "$FOO" = from-the-flake ] && { sleep 300 & sleep 300 & wait; }`)
+		eventually(t, 30*time.Second, "the tree did not start: "+stderr(), func() bool { return len(markedProcs(marker)) >= 3 })
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		e.wait(cmd, 5*time.Second)
+		if r := e.run("", "reap"); r.code != 0 || !strings.Contains(r.stdout, "reaped ") {
+			t.Fatalf("reap: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		eventually(t, 5*time.Second, "the orphaned tree was not reaped", func() bool { return len(markedProcs(marker)) == 0 })
+	})
 }
