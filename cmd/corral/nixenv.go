@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/corralrun/corral/runners/base"
@@ -16,16 +17,17 @@ import (
 const statusAfter = time.Second
 
 // nixCacheDir is where the CLI caches materialised dev shells:
-// $CORRAL_HOME/nix (default ~/.corral/nix), or "" when no home is known.
+// $CORRAL_HOME/nix, else ~/.corral/nix, else (no home directory known)
+// corral-nix-cache-<uid> in the temporary directory, so that there is
+// always a cache and never a temporary GC root to release.
 func nixCacheDir() string {
 	if h := os.Getenv("CORRAL_HOME"); h != "" {
 		return filepath.Join(h, "nix")
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".corral", "nix")
 	}
-	return filepath.Join(home, ".corral", "nix")
+	return filepath.Join(os.TempDir(), "corral-nix-cache-"+strconv.Itoa(os.Getuid()))
 }
 
 // checkFlakeDir is the usage check of --dir for a Nix command: a
@@ -49,11 +51,7 @@ func openNixEnv(ctx context.Context, d *deps, dir string) (*base.NixEnvironment,
 		return nil, err
 	}
 	env.WithLogger(d.logger())
-	if cache := nixCacheDir(); cache != "" {
-		env.WithCacheDir(cache)
-	} else {
-		d.logger().Warn("corral: no home directory: the nix shell is not cached; set CORRAL_HOME")
-	}
+	env.WithCacheDir(nixCacheDir())
 	stop := startStatus(d.stderr, "corral: materialising the nix dev shell of "+env.Dir(), statusAfter)
 	err = env.Init(ctx)
 	stop()

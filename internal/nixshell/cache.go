@@ -114,7 +114,7 @@ func (t *Tool) Load(ctx context.Context, opts Options) (*Result, error) {
 }
 
 func (t *Tool) loadUncached(ctx context.Context, dir string) (*Result, error) {
-	tmp, err := os.MkdirTemp("", "corral-nix-gcroot-")
+	tmp, err := os.MkdirTemp("", "corral-gcroot-")
 	if err != nil {
 		return nil, fmt.Errorf("nix GC root: %w", err)
 	}

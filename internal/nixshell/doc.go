@@ -49,5 +49,8 @@
 //
 // Every nix run gets a TMPDIR of our own (TempDir), removed afterwards,
 // so the empty nix-shell.* directories nix leaves behind do not pile up
-// in the user's temporary directory.
+// in the user's temporary directory. The directory's name holds its
+// owner's identity (PID namespace, PID, start time): a process's first
+// TempDir removes those whose owner of the same PID namespace is gone,
+// left by an owner killed in the middle of a run.
 package nixshell

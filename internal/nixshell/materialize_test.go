@@ -2,10 +2,13 @@ package nixshell
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/corralrun/corral/internal/records"
 )
 
 func TestParseDevEnv(t *testing.T) {
@@ -169,4 +172,31 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version %q, %v", v, err)
 	}
 	_ = filepath.Join
+}
+
+// TestOrphanedTempsRemoved: a temporary directory whose owner is gone is
+// removed by the sweep; one whose owner lives, or that is not ours by
+// name, stays.
+func TestOrphanedTempsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	self, err := records.Self()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := records.PIDNamespace()
+	live := fmt.Sprintf("%s%d-%d-%d-1", tempPrefix, ns, self.PID, self.Start)
+	dead := fmt.Sprintf("%s%d-%d-%d-2", tempPrefix, ns, self.PID, self.Start+1) // same PID, another start: gone
+	otherNS := fmt.Sprintf("%s%d-%d-%d-3", tempPrefix, ns+1, self.PID, self.Start+1)
+	foreign := "corral-nix-not-ours"
+	for _, n := range []string{live, dead, otherNS, foreign} {
+		if err := os.MkdirAll(filepath.Join(dir, n, "nix-shell.x"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeOrphanedTemps(dir)
+	for n, want := range map[string]bool{live: true, dead: false, otherNS: true, foreign: true} {
+		if _, err := os.Stat(filepath.Join(dir, n)); (err == nil) != want {
+			t.Errorf("%s: exists=%v, want %v", n, err == nil, want)
+		}
+	}
 }

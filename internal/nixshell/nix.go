@@ -9,7 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/corralrun/corral/internal/atomicfile"
+	"github.com/corralrun/corral/internal/records"
 )
 
 // InstallHint is what a user can do when nix is missing.
@@ -162,14 +167,67 @@ func firstLine(s string) string {
 	return s
 }
 
+// tempPrefix starts the name of every directory TempDir makes; the
+// owner's PID namespace, PID and start time follow.
+const tempPrefix = "corral-nix-"
+
+var sweepTemps sync.Once
+
 // TempDir makes a private temporary directory for one nix run, to be
-// given as TMPDIR and removed afterwards.
+// given as TMPDIR and removed afterwards. Its name holds the caller's
+// identity, so that the first call in a process can remove the
+// directories whose owner died before it could (killed in the middle of
+// a run): only those of this PID namespace whose owner is provably gone.
 func TempDir() (string, error) {
-	d, err := os.MkdirTemp("", "corral-nix-")
+	sweepTemps.Do(func() { removeOrphanedTemps(os.TempDir()) })
+	self, err := records.Self()
+	if err != nil {
+		return "", fmt.Errorf("nix: temporary directory: %w", err)
+	}
+	d, err := os.MkdirTemp("", fmt.Sprintf("%s%d-%d-%d-", tempPrefix, records.PIDNamespace(), self.PID, self.Start))
 	if err != nil {
 		return "", fmt.Errorf("nix: temporary directory: %w", err)
 	}
 	return d, nil
+}
+
+// removeOrphanedTemps removes the directories in dir that TempDir made
+// for an owner of this PID namespace that no longer runs, when they are
+// ours.
+func removeOrphanedTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	ns := records.PIDNamespace()
+	for _, e := range entries {
+		owner, ownerNS, ok := tempOwner(e.Name())
+		if !ok || !e.IsDir() || ownerNS != ns || owner.Alive() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && atomicfile.OwnedByUs(fi) {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// tempOwner parses the owner out of a name TempDir made.
+func tempOwner(name string) (id records.Identity, ns uint64, ok bool) {
+	rest, found := strings.CutPrefix(name, tempPrefix)
+	if !found {
+		return id, 0, false
+	}
+	f := strings.SplitN(rest, "-", 4)
+	if len(f) != 4 {
+		return id, 0, false
+	}
+	ns, err1 := strconv.ParseUint(f[0], 10, 64)
+	pid, err2 := strconv.Atoi(f[1])
+	start, err3 := strconv.ParseUint(f[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || pid <= 0 {
+		return id, 0, false
+	}
+	return records.Identity{PID: pid, Start: start}, ns, true
 }
 
 // WithTempDir returns env with TMPDIR set to dir (and TMP, TEMP, TEMPDIR
