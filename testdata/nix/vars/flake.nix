@@ -1,15 +1,19 @@
 {
   description = "corral test fixture: a dev shell that sets variables and a PATH";
-  outputs = { self }: {
-    devShells.x86_64-linux.default = derivation {
-      name = "corral-fixture-vars";
-      system = "x86_64-linux";
-      builder = "/bin/bash";
-      args = [ "-c" "echo ok > $out" ];
-      outputs = [ "out" ];
-      FOO = "from-the-flake";
-      BAR = "two words";
-      PATH = "/usr/local/bin:/usr/bin:/bin";
+  outputs = { self }:
+    let
+      systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+      shell = system: derivation {
+        name = "corral-fixture-vars";
+        inherit system;
+        builder = "/bin/bash";
+        args = [ "-c" "echo ok > $out" ];
+        outputs = [ "out" ];
+        FOO = "from-the-flake";
+        BAR = "two words";
+        PATH = "/usr/local/bin:/usr/bin:/bin";
+      };
+    in {
+      devShells = builtins.listToAttrs (map (system: { name = system; value = { default = shell system; }; }) systems);
     };
-  };
 }
