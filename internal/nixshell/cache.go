@@ -114,7 +114,9 @@ func (t *Tool) Load(ctx context.Context, opts Options) (*Result, error) {
 }
 
 func (t *Tool) loadUncached(ctx context.Context, dir string) (*Result, error) {
-	tmp, err := os.MkdirTemp("", "corral-gcroot-")
+	// A TempDir, so that the root of an owner killed before Release is
+	// removed by a later process's sweep instead of pinning the shell.
+	tmp, err := TempDir()
 	if err != nil {
 		return nil, fmt.Errorf("nix GC root: %w", err)
 	}

@@ -216,7 +216,7 @@ func TestUncachedLoadReleasesGCRootAndTemps(t *testing.T) {
 	if r.Hit || r.Vars["FOO"] != "from-the-flake" {
 		t.Fatalf("hit=%v FOO=%q", r.Hit, r.Vars["FOO"])
 	}
-	roots, _ := filepath.Glob(filepath.Join(tmp, "corral-gcroot-*", "shell"))
+	roots, _ := filepath.Glob(filepath.Join(tmp, "corral-nix-*", "shell"))
 	if len(roots) != 1 {
 		t.Fatalf("GC roots %v, want one temporary root while in use", roots)
 	}

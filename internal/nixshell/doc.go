@@ -42,8 +42,9 @@
 // Materialize passes --profile, so the shell's store paths are protected
 // from `nix-collect-garbage` while the entry is in use: <entry>.profile in
 // the cache directory, or, without a cache directory, a profile in a
-// temporary directory that Release removes. Older generations of a
-// cached profile are removed once a new one exists.
+// temporary directory (a TempDir) that Release removes, or, if its owner
+// dies first, a later process's sweep. Older generations of a cached
+// profile are removed once a new one exists.
 //
 // # Temporary directories
 //

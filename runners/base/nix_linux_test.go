@@ -357,7 +357,7 @@ func TestNixShutdownRemovesTemporaryGCRoot(t *testing.T) {
 	if err := env.Init(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
-	roots, _ := filepath.Glob(filepath.Join(tmp, "corral-gcroot-*", "shell"))
+	roots, _ := filepath.Glob(filepath.Join(tmp, "corral-nix-*", "shell"))
 	if len(roots) != 1 {
 		t.Fatalf("GC roots %v, want one while in use", roots)
 	}
