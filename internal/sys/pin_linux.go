@@ -19,9 +19,6 @@ type Pin struct {
 	fd  int // -1 without pidfds
 }
 
-// ErrGone is returned by PinProcess for a PID that no process has.
-var ErrGone = errors.New("no such process")
-
 // PinProcess pins pid.
 func PinProcess(pid int) (Pin, error) {
 	fd, err := unix.PidfdOpen(pid, 0)

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func startSleep(t *testing.T) *exec.Cmd {
@@ -70,5 +72,47 @@ func TestSetSubreaper(t *testing.T) {
 	}
 	if err := SetSubreaper(false); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWaitAllExited(t *testing.T) {
+	a, b := startSleep(t), startSleep(t)
+	var pins []Pin
+	for _, c := range []*exec.Cmd{a, b} {
+		p, err := PinProcess(c.Process.Pid)
+		if err != nil || !p.Pinned() {
+			t.Fatalf("pin: %v", err)
+		}
+		defer p.Close()
+		pins = append(pins, p)
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(wake)
+	done := make(chan bool, 1)
+	go func() { done <- WaitAllExited(pins, wake) }()
+	a.Process.Kill()
+	select {
+	case <-done:
+		t.Fatal("returned while one process still runs")
+	case <-time.After(100 * time.Millisecond):
+	}
+	b.Process.Kill()
+	select {
+	case all := <-done:
+		if !all {
+			t.Fatal("false after both exited")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("not woken 10 s after both exited")
+	}
+	c := startSleep(t)
+	p, _ := PinProcess(c.Process.Pid)
+	defer p.Close()
+	unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	if WaitAllExited([]Pin{p}, wake) {
+		t.Fatal("true when woken with the process still running")
 	}
 }

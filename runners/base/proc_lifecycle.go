@@ -139,9 +139,13 @@ func (t treeTarget) Terminate(sig syscall.Signal) error {
 	return ignoreDone(t.proc.signal(sig, syscall.SIGCONT))
 }
 
-// Watch wakes the stop sequence when a cgroup tree empties; a process
-// group has nothing to watch and is polled.
+// Watch wakes the stop sequence when the tree may have emptied: a
+// cgroup's events, or the exits of a process group's members.
 func (t treeTarget) Watch() (<-chan struct{}, func(), error) {
+	switch tr := t.proc.tree.(type) {
+	case *pgroupTree:
+		return tr.watch()
+	}
 	if p := t.proc.tree.cgroupPath(); p != "" {
 		return cgroup.Watch(p)
 	}
