@@ -68,3 +68,12 @@ var PIDNamespace = sync.OnceValue(func() uint64 {
 	}
 	return fi.Sys().(*syscall.Stat_t).Ino
 })
+
+// ParentOf returns the parent PID of a process.
+func ParentOf(pid int) (int, error) {
+	st, err := ReadStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	return st.PPID, nil
+}

@@ -68,3 +68,12 @@ func PIDNamespace() uint64 { return 0 }
 // EnvironHas is false on darwin, where another process's environment
 // cannot be read.
 func EnvironHas(int, string) bool { return false }
+
+// ParentOf returns the parent PID of a process.
+func ParentOf(pid int) (int, error) {
+	kp, err := unix.SysctlKinfoProc("kern.proc.pid", pid)
+	if err != nil {
+		return 0, fmt.Errorf("process %d: %w", pid, err)
+	}
+	return int(kp.Eproc.Ppid), nil
+}

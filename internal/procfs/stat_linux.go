@@ -23,6 +23,7 @@ type Stat struct {
 	State     byte   // field 3
 	PPID      int    // field 4
 	PGID      int    // field 5
+	Session   int    // field 6
 	UTime     uint64 // field 14, clock ticks in user mode
 	STime     uint64 // field 15, clock ticks in kernel mode
 	CUTime    uint64 // field 16, user ticks of reaped children
@@ -73,6 +74,7 @@ func ParseStat(line string) (Stat, error) {
 	p := statParser{}
 	s.PPID = int(p.signed(field(4), "ppid"))
 	s.PGID = int(p.signed(field(5), "pgrp"))
+	s.Session = int(p.signed(field(6), "session"))
 	s.UTime = p.unsigned(field(14), "utime")
 	s.STime = p.unsigned(field(15), "stime")
 	s.CUTime = clampToZero(p.signed(field(16), "cutime"))

@@ -15,7 +15,7 @@ func TestParseStat(t *testing.T) {
 	const rest = "S 1 1234 1234 0 -1 4194560 100 0 0 0 11 22 33 44 20 0 1 0 5555 " +
 		"10000000 777 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0 " +
 		"0 0 0 0 0 0 0 0"
-	want := Stat{PID: 1234, State: 'S', PPID: 1, PGID: 1234, UTime: 11, STime: 22,
+	want := Stat{PID: 1234, State: 'S', PPID: 1, PGID: 1234, Session: 1234, UTime: 11, STime: 22,
 		CUTime: 33, CSTime: 44, StartTime: 5555, RSSPages: 777}
 	with := func(comm string) Stat { s := want; s.Comm = comm; return s }
 

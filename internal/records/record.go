@@ -168,6 +168,11 @@ func (r *Record) Validate() error {
 		if r.External && (r.Leader.PID <= 1 || r.Leader.Start == 0) {
 			return bad("no leader identity")
 		}
+		if r.External && r.Leader.Start < r.Owner.Start {
+			// A caller records a group it spawned: its leader is younger
+			// than the caller. An older one is someone else's group.
+			return bad("leader older than its owner")
+		}
 		return nil
 	}
 	return bad("unknown containment " + strconv.Quote(string(r.Containment)))

@@ -41,6 +41,8 @@ func TestRecordValidate(t *testing.T) {
 		{"pgroup without leader", KindPgroup, func(r *Record) { r.Leader = Identity{} }, ""},
 		{"external leader pid 1", KindPgroup, func(r *Record) { r.External, r.Leader.PID = true, 1 }, "leader"},
 		{"external no leader start", KindPgroup, func(r *Record) { r.External, r.Leader.Start = true, 0 }, "leader"},
+		{"external leader older than owner", KindPgroup, func(r *Record) { r.External, r.Leader.Start = true, 4999 }, "older"},
+		{"external leader younger than owner", KindPgroup, func(r *Record) { r.External = true }, ""},
 		{"cgroup relative", KindCgroup, func(r *Record) { r.Cgroup = "corral/100.5000.1" }, "clean and absolute"},
 		{"cgroup dotdot", KindCgroup, func(r *Record) { r.Cgroup = "/sys/fs/cgroup/corral/0123456789ab/../100.5000.1" }, "clean and absolute"},
 		{"cgroup without home key", KindCgroup, func(r *Record) { r.Cgroup = "/sys/fs/cgroup/corral/100.5000.1" }, "not a corral tree"},

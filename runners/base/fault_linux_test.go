@@ -331,7 +331,8 @@ type faultForgery struct {
 	// "sibling" (a cgroup beside corral's directory), "outside-corral" (a
 	// cgroup shaped as a corral tree's, outside corral's directory), or
 	// "corral-live-owner" (in corral's directory, named after a live
-	// owner: this test).
+	// owner: this test), or "other-home" (a marked tree cgroup in the
+	// directory of another corral home).
 	place string
 	// write puts the record into the runs directory and returns its file
 	// name there.
@@ -463,6 +464,7 @@ func (k *forgeryKit) forgeries(cgroups Containment) []faultForgery {
 			}},
 		faultForgery{name: "cgroup outside corral's: a sibling cgroup", want: "setaside", place: "sibling", write: inVictims},
 		faultForgery{name: "cgroup outside corral's, path shaped as corral's", want: "either", place: "outside-corral", write: inVictims},
+		faultForgery{name: "marked tree cgroup of another corral home", want: "setaside", place: "other-home", write: inVictims},
 		faultForgery{name: "unrecorded cgroup in corral's directory, owner alive", want: "none", place: "corral-live-owner",
 			write: func(*faultVictimProc, *records.Record) string { return "" }},
 	)
@@ -520,6 +522,12 @@ func (k *forgeryKit) plant(ctx context.Context, fs []faultForgery, cgroups Conta
 			tree = records.TreeID(self, 1000+k.seq)
 			path := records.CgroupPath(cgroups.Where, k.store.Home(), tree)
 			o.cgroup = faultCgroup(t, filepath.Dir(path), path)
+		case "other-home":
+			path := records.CgroupPath(cgroups.Where, "/another/corral/home", tree)
+			o.cgroup = faultCgroup(t, filepath.Dir(path), path)
+			if err := cgroup.Mark(path); err != nil { // marked as that home's tree would be
+				t.Fatal(err)
+			}
 		}
 		v := startFaultVictim(t, ctx, exe, scratch, fmt.Sprintf("v%02d", i), o)
 		all = append(all, plantedForgery{f: f, v: v, file: f.write(v, k.record(v, tree))})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -68,7 +69,7 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reap: %w", err)
 	}
-	r := &reaper{store: store, boot: boot, logger: logger, report: &ReapReport{}}
+	r := &reaper{store: store, boot: boot, logger: logger, report: &ReapReport{}, shield: newShield()}
 	for range maxReapPasses {
 		n, err := r.pass(ctx)
 		if err != nil {
@@ -84,6 +85,7 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 }
 
 type reaper struct {
+	shield *shield
 	store  *records.Store
 	boot   string
 	logger *slog.Logger
@@ -174,7 +176,7 @@ func (r *reaper) forgetIfGone(rec *records.Record) {
 	switch rec.Containment {
 	case ContainmentCgroup:
 		if pathExists(rec.Cgroup) {
-			if empty, err := cgroup.Empty(rec.Cgroup); err != nil || !empty || !isTreeCgroup(rec.Cgroup, rec.Tree) {
+			if empty, err := cgroup.Empty(rec.Cgroup); err != nil || !empty || !r.homeCgroup(rec.Cgroup) || !isTreeCgroup(rec.Cgroup, rec.Tree) {
 				return
 			}
 			if err := cgroup.Remove(rec.Cgroup); err != nil {
@@ -202,6 +204,15 @@ func (r *reaper) forget(rec *records.Record, signalled int) {
 	})
 }
 
+// homeCgroup reports whether path lies in this corral home's own cgroup
+// directory (<mount>/…/corral/<home key>/<tree>): a record cannot make a
+// reaper act on a cgroup elsewhere, nor on another home's trees.
+func (r *reaper) homeCgroup(path string) bool {
+	mount := cgroup.Mount()
+	return mount != "" && strings.HasPrefix(path, mount+"/") &&
+		filepath.Base(filepath.Dir(path)) == records.HomeCgroupKey(r.store.Home())
+}
+
 // stopTree stops what is left of a tree whose owner is dead, then removes
 // its record (and cgroup). A cgroup record that names something other
 // than a cgroup directory of ours is set aside instead.
@@ -222,6 +233,10 @@ func (r *reaper) stopTree(ctx context.Context, rec *records.Record, env *treeEnv
 			r.forget(rec, 0)
 			return
 		}
+		if !r.homeCgroup(rec.Cgroup) {
+			r.setAside(rec.FileName(), "names "+rec.Cgroup+", which is outside this corral home's cgroup directory")
+			return
+		}
 		if !isTreeCgroup(rec.Cgroup, rec.Tree) {
 			r.setAside(rec.FileName(), "names "+rec.Cgroup+", which is not a corral cgroup of this tree")
 			return
@@ -232,7 +247,11 @@ func (r *reaper) stopTree(ctx context.Context, rec *records.Record, env *treeEnv
 		pt.settle = true
 		t = pt
 	}
-	n, err := stopTarget(ctx, t, min(rec.Grace, maxReapGrace))
+	n, err := stopTarget(ctx, t, min(rec.Grace, maxReapGrace), r.shield)
+	if errors.Is(err, errShielded) {
+		r.logger.Warn("corral: tree of a dead owner left alone: it holds this reaper or its shell", "tree", rec.Tree, "name", rec.Name)
+		return
+	}
 	if err != nil {
 		r.logger.Warn("corral: stop tree of a dead owner", "tree", rec.Tree, "err", err)
 	}
@@ -260,10 +279,13 @@ type reapTarget interface {
 // its identity: a process in the middle of exiting may already have left
 // its cgroup and lost its environment, and if it owns other trees, the
 // next pass must see it dead.
-func stopTarget(ctx context.Context, t reapTarget, grace time.Duration) (int, error) {
+func stopTarget(ctx context.Context, t reapTarget, grace time.Duration, sh *shield) (int, error) {
 	pids := t.members()
 	if len(pids) == 0 {
 		return 0, nil
+	}
+	if sh.anyOf(pids) != 0 {
+		return 0, errShielded
 	}
 	ids := make([]records.Identity, 0, len(pids))
 	for _, pid := range pids {

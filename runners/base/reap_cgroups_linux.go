@@ -2,6 +2,7 @@ package base
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,7 +39,10 @@ func (r *reaper) sweepCgroups(ctx context.Context) {
 			continue
 		}
 		t := cgroupTarget{path: path}
-		n, err := stopTarget(ctx, t, DefaultGracePeriod)
+		n, err := stopTarget(ctx, t, DefaultGracePeriod, r.shield)
+		if errors.Is(err, errShielded) {
+			continue
+		}
 		if err != nil {
 			r.logger.Warn("corral: stop unrecorded cgroup", "cgroup", path, "err", err)
 		}

@@ -218,7 +218,7 @@ func TestReapUnrecordedCgroup(t *testing.T) {
 		}
 		cmd := exec.Command("sleep", "300")
 		cmd.Env = append(os.Environ(), markEnv+"="+mark)
-		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: tr.fd}
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: tr.fd, Setpgid: true} // a group of its own, as a tree has: the reaper shields its own group
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -400,5 +400,50 @@ func TestReapUnmarkedEmptyCgroup(t *testing.T) {
 	}
 	if len(report.Reaped) != 1 || len(report.SetAside) != 0 || pathExists(rec.Cgroup) {
 		t.Fatalf("Reap = %+v, cgroup left: %v; want the record forgotten and the cgroup removed", report, pathExists(rec.Cgroup))
+	}
+}
+
+// A record naming the reaper's own process group must not make the
+// reaper signal itself: the tree is left alone, record and all.
+func TestReapNeverSignalsItsOwnGroup(t *testing.T) {
+	t.Setenv(records.HomeEnv, t.TempDir())
+	ctx := testCtx(t)
+	dead := faultDeadIdentity(t) // older than the reaper below, as an owner is
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reaper := startFaultHelper(t, "fault-reaper", faultProcOpts{stdin: r, attr: &syscall.SysProcAttr{Setpgid: true}}, "wait")
+	r.Close()
+	defer w.Close()
+	if _, err := reaper.await(ctx, "ready"); err != nil {
+		t.Fatal(err)
+	}
+	leader, err := records.IdentityOf(reaper.pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := records.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := records.NewExternal(leader, "self", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Owner, rec.Tree = dead, records.TreeID(dead, 1)
+	if err := store.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("go\n"))
+	out, code, err := reaper.reaperResult(ctx)
+	if err != nil || code != 0 {
+		t.Fatalf("reaper: exit %d, %v, %+v; want it alive and successful", code, err, out)
+	}
+	if len(out.Reaped) != 0 || out.SetAside != 0 {
+		t.Fatalf("reaper acted on the record of its own group: %+v", out)
+	}
+	if !store.Has(rec.FileName()) {
+		t.Fatal("the record of the reaper's group was removed")
 	}
 }
