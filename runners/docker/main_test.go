@@ -1,0 +1,185 @@
+package docker
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+	"go.uber.org/goleak"
+
+	"github.com/corralrun/corral/resources"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// testImage is the image the tests build on every engine: busybox-static
+// FROM scratch, every applet installed as a symlink in /bin.
+const testImage = "corral-test/busybox:1"
+
+// skipOrFail skips the test, or fails it under CI=true, where no
+// integration suite may skip.
+func skipOrFail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true: %s", msg)
+	}
+	t.Skip(msg)
+}
+
+// testEngine is one engine the suites run against.
+type testEngine struct{ name, host string }
+
+// testEngines are dockerd (DOCKER_HOST, else the default socket) and
+// Podman's API (CORRAL_TEST_PODMAN_HOST), as scripts/services/docker.sh
+// starts them.
+func testEngines() []testEngine {
+	dockerd := os.Getenv("DOCKER_HOST")
+	if dockerd == "" {
+		dockerd = client.DefaultDockerHost
+	}
+	out := []testEngine{{"dockerd", dockerd}}
+	if p := os.Getenv("CORRAL_TEST_PODMAN_HOST"); p != "" || os.Getenv("CI") == "true" {
+		out = append(out, testEngine{"podman", p})
+	}
+	return out
+}
+
+var imageBuilt sync.Map // host → error
+
+// useEngine points this test (DOCKER_HOST) at the engine, skipping or
+// failing when it does not answer, and builds the test image there once.
+func useEngine(t *testing.T, te testEngine) {
+	t.Helper()
+	if te.host == "" {
+		skipOrFail(t, "%s: no endpoint (set CORRAL_TEST_PODMAN_HOST; scripts/services/docker.sh start)", te.name)
+	}
+	t.Setenv("DOCKER_HOST", te.host)
+	t.Setenv("DOCKER_CONTEXT", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	e, err := newEngine(ctx, true)
+	if err != nil {
+		skipOrFail(t, "%s: %v (run scripts/services/docker.sh start as root)", te.name, err)
+	}
+	defer e.close()
+	v, _ := imageBuilt.LoadOrStore(te.host, sync.OnceValue(func() error { return buildTestImage(ctx, e) }))
+	if err := v.(func() error)(); err != nil {
+		t.Fatalf("%s: build %s: %v", te.name, testImage, err)
+	}
+}
+
+// buildTestImage builds testImage through the API: FROM scratch, COPY the
+// host's static busybox, `busybox --install -s /bin`.
+func buildTestImage(ctx context.Context, e *engine) error {
+	if _, err := e.api.ImageInspect(ctx, testImage); err == nil {
+		return nil
+	}
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		return fmt.Errorf("%w (install busybox-static)", err)
+	}
+	dockerfile := "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n"
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		mode int64
+		body []byte
+	}{{"Dockerfile", 0o644, []byte(dockerfile)}, {"busybox", 0o755, bb}} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body))}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(f.body); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	res, err := e.api.ImageBuild(ctx, &buf, client.ImageBuildOptions{Tags: []string{testImage}, Remove: true, ForceRemove: true})
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	if bytes.Contains(out, []byte(`"errorDetail"`)) {
+		return fmt.Errorf("build failed: %s", out)
+	}
+	if _, err := e.api.ImageInspect(ctx, testImage); err != nil {
+		return fmt.Errorf("built, but not found: %v: %s", err, out)
+	}
+	return nil
+}
+
+var nameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+
+// testName is a container name unique to this test run.
+func testName(t testing.TB) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	n := nameUnsafe.ReplaceAllString(t.Name(), "-")
+	if len(n) > 40 {
+		n = n[len(n)-40:]
+	}
+	return "t-" + strings.Trim(n, "-.") + "-" + hex.EncodeToString(b)
+}
+
+func mustImage(t testing.TB, ref string) *resources.DockerImage {
+	t.Helper()
+	img, err := resources.ParseDockerImage(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// newTestEnv makes and initialises a headless environment on the current
+// engine (useEngine first), shut down at the end of the test.
+func newTestEnv(t *testing.T, configure ...func(*DockerEnvironment)) *DockerEnvironment {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	env, err := NewDockerHeadlessEnvironment(ctx, mustImage(t, testImage), testName(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.WithGracePeriod(2 * time.Second)
+	for _, f := range configure {
+		f(env)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := env.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	if err := env.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// forEachEngine runs f as a subtest per engine.
+func forEachEngine(t *testing.T, f func(t *testing.T)) {
+	for _, te := range testEngines() {
+		t.Run(te.name, func(t *testing.T) {
+			useEngine(t, te)
+			f(t)
+		})
+	}
+}
