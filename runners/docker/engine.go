@@ -151,6 +151,10 @@ func Engine(ctx context.Context) (*EngineInfo, error) {
 	}
 	info := &EngineInfo{Endpoint: e.endpoint, Server: "Engine " + v.Version, ServerAPI: v.APIVersion, API: e.api.ClientVersion()}
 	for _, c := range v.Components {
+		if c.Name == "Engine" {
+			info.Server = "Docker Engine " + c.Version
+			break
+		}
 		if c.Name != "" {
 			info.Server = c.Name + " " + c.Version
 			break

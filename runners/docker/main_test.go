@@ -22,7 +22,38 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(helperVar) == "owner" {
+		os.Exit(ownerHelper())
+	}
 	goleak.VerifyTestMain(m)
+}
+
+// helperVar makes the test binary an owner of a container (ownerHelper)
+// instead of running the tests.
+const helperVar = "CORRAL_DOCKER_TEST_HELPER"
+
+// ownerHelper makes an environment (ephemeral unless
+// CORRAL_DOCKER_TEST_PERSISTENT is set) named by CORRAL_DOCKER_TEST_NAME,
+// prints its container's ID and waits to be killed.
+func ownerHelper() int {
+	ctx := context.Background()
+	img, _ := resources.ParseDockerImage(testImage)
+	env, err := NewDockerHeadlessEnvironment(ctx, img, os.Getenv("CORRAL_DOCKER_TEST_NAME"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if os.Getenv("CORRAL_DOCKER_TEST_PERSISTENT") == "" {
+		env.WithEphemeral()
+	}
+	env.WithPause()
+	if err := env.Init(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println(env.ContainerID())
+	time.Sleep(time.Hour)
+	return 0
 }
 
 // testImage is the image the tests build on every engine: busybox-static
