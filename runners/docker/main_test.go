@@ -124,24 +124,26 @@ func buildTestImage(ctx context.Context, e *engine) error {
 		return fmt.Errorf("%w (install busybox-static)", err)
 	}
 	dockerfile := "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n"
+	return buildImage(ctx, e, testImage, dockerfile, map[string][]byte{"busybox": bb})
+}
+
+// buildImage builds tag from a Dockerfile and files through the API.
+func buildImage(ctx context.Context, e *engine, tag, dockerfile string, files map[string][]byte) error {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	for _, f := range []struct {
-		name string
-		mode int64
-		body []byte
-	}{{"Dockerfile", 0o644, []byte(dockerfile)}, {"busybox", 0o755, bb}} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body))}); err != nil {
+	files["Dockerfile"] = []byte(dockerfile)
+	for name, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(body))}); err != nil {
 			return err
 		}
-		if _, err := tw.Write(f.body); err != nil {
+		if _, err := tw.Write(body); err != nil {
 			return err
 		}
 	}
 	if err := tw.Close(); err != nil {
 		return err
 	}
-	res, err := e.api.ImageBuild(ctx, &buf, client.ImageBuildOptions{Tags: []string{testImage}, Remove: true, ForceRemove: true})
+	res, err := e.api.ImageBuild(ctx, &buf, client.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
 	if err != nil {
 		return err
 	}
@@ -150,7 +152,7 @@ func buildTestImage(ctx context.Context, e *engine) error {
 	if bytes.Contains(out, []byte(`"errorDetail"`)) {
 		return fmt.Errorf("build failed: %s", out)
 	}
-	if _, err := e.api.ImageInspect(ctx, testImage); err != nil {
+	if _, err := e.api.ImageInspect(ctx, tag); err != nil {
 		return fmt.Errorf("built, but not found: %v: %s", err, out)
 	}
 	return nil
