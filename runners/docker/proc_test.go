@@ -354,3 +354,18 @@ func countTree(t *testing.T, env *DockerEnvironment, p *DockerProc) int {
 }
 
 func envVar(k, v string) *resources.EnvironmentVariable { return resources.Env(k, v) }
+
+func TestLeftoversStoppedWhenLeaderExits(t *testing.T) {
+	forEachEngine(t, func(t *testing.T) {
+		env := newTestEnv(t)
+		p, _ := env.NewProcess("sh", "-c", "setsid sleep 300 </dev/null >/dev/null 2>&1 & sleep 301 >/dev/null 2>&1 & exit 0")
+		start := time.Now()
+		if err := p.Run(runCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if n := countTree(t, env, p.(*DockerProc)); n != 0 {
+			t.Fatalf("%d processes of the tree outlived its leader", n)
+		}
+		t.Logf("Run took %v", time.Since(start))
+	})
+}
