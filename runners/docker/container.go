@@ -96,6 +96,11 @@ func (d *DockerEnvironment) ensureContainer(ctx context.Context, cfg *containerC
 	started := time.Now()
 	created, err := d.eng.api.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: ccfg, HostConfig: hcfg})
 	if err != nil {
+		if ctx.Err() != nil {
+			// The engine may have made it before the cancel reached it.
+			d.removeQuietly(name)
+			return nil, ctx.Err()
+		}
 		return nil, d.eng.apiError("create container "+name+" from "+cfg.Image, err)
 	}
 	if _, err := d.eng.api.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {

@@ -13,6 +13,8 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+
+	"github.com/corralrun/corral/runners/docker/dockertest"
 )
 
 // testRegistry is the local registry scripts/services/docker.sh starts.
@@ -35,7 +37,7 @@ func pushToRegistry(t *testing.T, e *engine, registry string) string {
 	ref := registry + "/corral/busybox:" + hex.EncodeToString(b)
 	unique := make([]byte, 64<<10)
 	rand.Read(unique)
-	if err := buildImage(ctx, e, ref, "FROM "+testImage+"\nCOPY unique /unique\n", map[string][]byte{"unique": unique}); err != nil {
+	if err := dockertest.Build(ctx, e.api, ref, "FROM "+testImage+"\nCOPY unique /unique\n", map[string][]byte{"unique": unique}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.api.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{}) })

@@ -1,13 +1,10 @@
 package docker
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -19,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/corralrun/corral/resources"
+	"github.com/corralrun/corral/runners/docker/dockertest"
 )
 
 func TestMain(m *testing.M) {
@@ -58,18 +56,10 @@ func ownerHelper() int {
 
 // testImage is the image the tests build on every engine: busybox-static
 // FROM scratch, every applet installed as a symlink in /bin.
-const testImage = "corral-test/busybox:1"
+const testImage = dockertest.Image
 
-// skipOrFail skips the test, or fails it under CI=true, where no
-// integration suite may skip.
-func skipOrFail(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true: %s", msg)
-	}
-	t.Skip(msg)
-}
+// skipOrFail skips, or fails under CI=true.
+var skipOrFail = dockertest.SkipOrFail
 
 // testEngine is one engine the suites run against.
 type testEngine struct{ name, host string }
@@ -107,55 +97,10 @@ func useEngine(t *testing.T, te testEngine) {
 		skipOrFail(t, "%s: %v (run scripts/services/docker.sh start as root)", te.name, err)
 	}
 	defer e.close()
-	v, _ := imageBuilt.LoadOrStore(te.host, sync.OnceValue(func() error { return buildTestImage(ctx, e) }))
+	v, _ := imageBuilt.LoadOrStore(te.host, sync.OnceValue(func() error { return dockertest.EnsureImage(ctx, e.api) }))
 	if err := v.(func() error)(); err != nil {
 		t.Fatalf("%s: build %s: %v", te.name, testImage, err)
 	}
-}
-
-// buildTestImage builds testImage through the API: FROM scratch, COPY the
-// host's static busybox, `busybox --install -s /bin`.
-func buildTestImage(ctx context.Context, e *engine) error {
-	if _, err := e.api.ImageInspect(ctx, testImage); err == nil {
-		return nil
-	}
-	bb, err := os.ReadFile("/bin/busybox")
-	if err != nil {
-		return fmt.Errorf("%w (install busybox-static)", err)
-	}
-	dockerfile := "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n"
-	return buildImage(ctx, e, testImage, dockerfile, map[string][]byte{"busybox": bb})
-}
-
-// buildImage builds tag from a Dockerfile and files through the API.
-func buildImage(ctx context.Context, e *engine, tag, dockerfile string, files map[string][]byte) error {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	files["Dockerfile"] = []byte(dockerfile)
-	for name, body := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(body))}); err != nil {
-			return err
-		}
-		if _, err := tw.Write(body); err != nil {
-			return err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	res, err := e.api.ImageBuild(ctx, &buf, client.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	out, _ := io.ReadAll(res.Body)
-	if bytes.Contains(out, []byte(`"errorDetail"`)) {
-		return fmt.Errorf("build failed: %s", out)
-	}
-	if _, err := e.api.ImageInspect(ctx, tag); err != nil {
-		return fmt.Errorf("built, but not found: %v: %s", err, out)
-	}
-	return nil
 }
 
 var nameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)

@@ -62,10 +62,10 @@ func (p *DockerProc) Start(ctx context.Context) error {
 		return eng.apiError("start "+filepath.Base(p.bin), err)
 	}
 	p.started, p.execID = true, created.ID
-	p.seq = stop.New(&treeTarget{eng: eng, ctrID: p.ctr.id, marker: records.TreeEnv + "=" + p.tree}, stop.Options{Grace: p.grace})
+	p.streamOutput(att)
+	p.seq = stop.New(&treeTarget{eng: eng, ctrID: p.ctr.id, marker: records.TreeEnv + "=" + p.tree, leaderDone: p.streams.demuxDone}, stop.Options{Grace: p.grace})
 	p.env.track(p, true)
 	p.logger.Debug("docker: started process", "bin", filepath.Base(p.bin), "args", len(p.args), "container", p.env.ContainerName(), "exec", shortID(created.ID))
-	p.streamOutput(att)
 	if p.stdin != nil {
 		go p.feedStdin(att)
 	}

@@ -369,3 +369,27 @@ func TestLeftoversStoppedWhenLeaderExits(t *testing.T) {
 		t.Logf("Run took %v", time.Since(start))
 	})
 }
+
+// The engine answers an exec's start before its process runs: a Stop
+// right after Start must still find and stop the tree.
+func TestStopRightAfterStart(t *testing.T) {
+	forEachEngine(t, func(t *testing.T) {
+		env := newTestEnv(t, func(e *DockerEnvironment) { e.WithGracePeriod(200 * time.Millisecond) })
+		for range 3 {
+			p, _ := env.NewProcess("sh", "-c", "sleep 300 & setsid sleep 301 & wait")
+			ctx := runCtx(t)
+			if err := p.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Wait(ctx); err != nil {
+				t.Fatalf("Wait = %v", err)
+			}
+			if n := countTree(t, env, p.(*DockerProc)); n != 0 {
+				t.Fatalf("%d processes left after Stop right after Start", n)
+			}
+		}
+	})
+}

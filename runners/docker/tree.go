@@ -48,10 +48,16 @@ const walkTimeout = 10 * time.Second
 // so that it can see and signal every process of the tree whatever user
 // it runs as. A container that is gone or no longer running holds no
 // process: the tree is empty.
+//
+// A tree is empty only once its leader's attach stream ended (leaderDone)
+// and a walk finds none of it: the engine answers the exec's start before
+// the process runs, so a walk just after Start could find nothing of a
+// process that is about to run.
 type treeTarget struct {
-	eng    *engine
-	ctrID  string
-	marker string // treeVar=<id>
+	eng        *engine
+	ctrID      string
+	marker     string          // CORRAL_TREE=<id>
+	leaderDone <-chan struct{} // closed when the exec's streams ended; nil: not awaited
 }
 
 var _ stop.Target = (*treeTarget)(nil)
@@ -64,6 +70,13 @@ func (t *treeTarget) Signal(sig syscall.Signal) error {
 func (t *treeTarget) Kill() error { return t.Signal(syscall.SIGKILL) }
 
 func (t *treeTarget) Empty() (bool, error) {
+	if t.leaderDone != nil {
+		select {
+		case <-t.leaderDone:
+		default:
+			return false, nil
+		}
+	}
 	pids, err := t.walk("0")
 	return err == nil && len(pids) == 0, err
 }
