@@ -79,7 +79,13 @@ func testEngines() []testEngine {
 	return out
 }
 
-var imageBuilt sync.Map // host → error
+var imageBuilt sync.Map // host → func() error
+
+// onceBuild builds the test image on e's engine the first time it is
+// called.
+func onceBuild(ctx context.Context, e *engine) func() error {
+	return sync.OnceValue(func() error { return dockertest.EnsureImage(ctx, e.api) })
+}
 
 // useEngine points this test (DOCKER_HOST) at the engine, skipping or
 // failing when it does not answer, and builds the test image there once.
@@ -97,7 +103,7 @@ func useEngine(t *testing.T, te testEngine) {
 		skipOrFail(t, "%s: %v (run scripts/services/docker.sh start as root)", te.name, err)
 	}
 	defer e.close()
-	v, _ := imageBuilt.LoadOrStore(te.host, sync.OnceValue(func() error { return dockertest.EnsureImage(ctx, e.api) }))
+	v, _ := imageBuilt.LoadOrStore(te.host, onceBuild(ctx, e))
 	if err := v.(func() error)(); err != nil {
 		t.Fatalf("%s: build %s: %v", te.name, testImage, err)
 	}
