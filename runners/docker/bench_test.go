@@ -3,6 +3,8 @@ package docker
 import (
 	"bufio"
 	"context"
+	"io"
+	"log/slog"
 	"os/exec"
 	"slices"
 	"testing"
@@ -42,6 +44,9 @@ func useEngineB(b *testing.B, te testEngine) {
 		b.Fatal(err)
 	}
 }
+
+// quiet is the benchmarks' logger: their figures, not the library's lines.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
@@ -94,6 +99,7 @@ func BenchmarkStartToFirstLine(b *testing.B) {
 			b.Fatal(err)
 		}
 		env.WithEphemeral()
+		env.WithLogger(quiet)
 		if err := env.Init(ctx); err != nil {
 			b.Fatal(err)
 		}
@@ -131,6 +137,7 @@ func BenchmarkExecTrue(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer env.Shutdown(ctx)
+	env.WithLogger(quiet)
 	if err := env.Init(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -21,6 +21,7 @@ type liveContainer struct {
 	user    string
 	reused  bool
 	found   sync.Map // lookupKey → struct{}: binaries found
+	agents  agents   // the tree walk agent
 }
 
 // Init makes the container corral-<name> and starts it, pulling the image
@@ -61,6 +62,9 @@ func (d *DockerEnvironment) Init(ctx context.Context) error {
 	ctr, err := d.ensureContainer(ctx, &cfg, hash)
 	if err != nil {
 		return err
+	}
+	if d.ctr != nil {
+		d.ctr.agents.close()
 	}
 	d.ctr = ctr
 	return nil
@@ -211,6 +215,7 @@ func (d *DockerEnvironment) Shutdown(ctx context.Context) error {
 		if rmErr == nil {
 			d.loggerOrDefault().Info("docker: removed container", "container", d.ContainerName(), "id", shortID(d.ctr.id))
 		}
+		d.ctr.agents.close()
 		d.ctr = nil
 	}
 	return errors.Join(stopErr, rmErr, d.eng.close())

@@ -58,6 +58,7 @@ type treeTarget struct {
 	ctrID      string
 	marker     string          // CORRAL_TREE=<id>
 	leaderDone <-chan struct{} // closed when the exec's streams ended; nil: not awaited
+	agents     *agents         // the container's walk agent; nil: an exec per walk
 }
 
 var _ stop.Target = (*treeTarget)(nil)
@@ -84,6 +85,14 @@ func (t *treeTarget) Empty() (bool, error) {
 // walk runs the script and returns the PIDs (in the container's PID
 // namespace) it found and signalled.
 func (t *treeTarget) walk(sig string) ([]string, error) {
+	if t.agents != nil {
+		pids, err := t.agents.walk(t.eng, t.ctrID, t.marker, sig)
+		if err == nil {
+			return pids, nil
+		}
+		// The agent could not serve (not started, stopped, the container
+		// gone): one exec answers instead, and says why if it cannot.
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), walkTimeout)
 	defer cancel()
 	out, stderr, code, err := t.eng.quickExec(ctx, t.ctrID, "0", nil, "/bin/sh", "-c", walkScript, "corral-tree", t.marker, sig)
