@@ -57,10 +57,12 @@
 // # Processes
 //
 // NewProcess needs an initialised environment (ErrNotInitialized
-// otherwise) and looks the binary up inside the container, in the PATH
-// the environment's variables leave, with one exec of a small sh script;
-// a binary found is remembered for the life of the container. A binary
-// that is not there fails with base.ErrBinaryNotFound.
+// otherwise) and looks the binary up inside the container through the
+// engine's file stat (HEAD /containers/{id}/archive), every PATH
+// directory at once, symlinks followed: it needs nothing from the image.
+// A binary found is remembered for the life of the container; one that is
+// not there fails with base.ErrBinaryNotFound. "Executable" means any
+// execute bit: the stat does not tell which user may run the file.
 //
 // A process is one exec. Its environment is the container's, then the
 // environment's variables, then the process's, then the appends
@@ -78,10 +80,16 @@
 // # Stopping a tree
 //
 // The engine has no call that signals an exec's process, let alone its
-// descendants, so the tree is found inside the container: an exec, as
-// root, of a POSIX sh script that walks /proc/*/environ for the tree's
-// CORRAL_TREE value and signals the processes that carry it, children,
-// grandchildren and those that called setsid or double-forked alike.
+// descendants, so the tree is found inside the container: a POSIX sh
+// script, run as root, walks /proc/*/environ for the tree's CORRAL_TREE
+// value and signals the processes that carry it, children, grandchildren
+// and those that called setsid or double-forked alike. The script runs
+// as one long-lived exec per container (the agent, started on first
+// need), which answers each walk over its open stream in a few
+// milliseconds; if it cannot, one exec of the script answers instead. A
+// tree counts as empty only once the leader's attach stream ended and a
+// walk finds nothing (the engine answers an exec's start before the
+// process runs).
 // Stop runs internal/stop's sequence over that target: SIGTERM and
 // SIGCONT, the grace period, SIGKILL, and a bounded wait until a walk
 // finds none. When the leader exits on its own, whatever it left in its
@@ -89,11 +97,12 @@
 // CORRAL_TREE from its own environment escapes the walk (it still ends
 // with the container).
 //
-// What the image must provide: /bin/sh, for the tree walk and the
-// binary lookup (busybox, alpine, debian and their descendants have it).
+// What the image must provide: /bin/sh, for the tree walk (busybox,
+// alpine, debian and their descendants have it).
 // The walk uses only builtins where read has -d (busybox ash, bash,
-// mksh) and tr and grep under dash. Without /bin/sh, Stop and NewProcess
-// fail with an error wrapping ErrNoShell that says so. WithPause and an
+// mksh) and tr and grep under dash. Without /bin/sh, Stop fails with an
+// error wrapping ErrNoShell that says so, and a process can be stopped
+// only with its container (Shutdown). WithPause and an
 // image without a command also need sleep.
 //
 // # Sweep

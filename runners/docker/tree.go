@@ -35,7 +35,7 @@ echo $found
 [ "$sig" = 0 ] || kill -s "$sig" $found 2>/dev/null
 exit 0`
 
-// ErrNoShell is wrapped by the error of a stop or lookup in a container
+// ErrNoShell is wrapped by the error of a stop in a container
 // whose image has no /bin/sh: corral finds a process tree inside the
 // container with a small sh script, so images must provide a POSIX sh.
 var ErrNoShell = errors.New("docker: the image has no /bin/sh, which corral needs to find and stop process trees in the container")
