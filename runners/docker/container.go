@@ -195,13 +195,17 @@ func (d *DockerEnvironment) Stop(ctx context.Context) error {
 // Shutdown stops every process, then removes the container and closes the
 // connection to the engine. It is idempotent: a second call, or a call on
 // an environment never initialised, returns nil. Afterwards Init and
-// NewProcess return ErrShutdown.
+// NewProcess return ErrShutdown. A process that could not be stopped
+// inside the container (ErrNoShell) ends with the container: that is
+// logged, and Shutdown fails only if the container could not be removed.
 func (d *DockerEnvironment) Shutdown(ctx context.Context) error {
-	stopErr := d.Stop(ctx)
+	if err := d.Stop(ctx); err != nil {
+		d.loggerOrDefault().Warn("docker: stop before removing the container", "container", d.ContainerName(), "err", err)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.shut {
-		return stopErr
+		return nil
 	}
 	d.shut = true
 	var rmErr error
@@ -218,7 +222,35 @@ func (d *DockerEnvironment) Shutdown(ctx context.Context) error {
 		d.ctr.agents.close()
 		d.ctr = nil
 	}
-	return errors.Join(stopErr, rmErr, d.eng.close())
+	// Processes still finishing (their supervisors read the exit status
+	// and look for leftovers) use the connection: close it after them.
+	d.mu.Unlock()
+	d.waitProcs(10 * time.Second)
+	d.mu.Lock()
+	if rmErr != nil {
+		return errors.Join(rmErr, d.eng.close())
+	}
+	return d.eng.close()
+}
+
+// waitProcs waits, at most d, until every started process's supervisor
+// has finished.
+func (d *DockerEnvironment) waitProcs(limit time.Duration) {
+	d.mu.Lock()
+	procs := make([]*DockerProc, 0, len(d.live))
+	for p := range d.live {
+		procs = append(procs, p)
+	}
+	d.mu.Unlock()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	for _, p := range procs {
+		select {
+		case <-p.done:
+		case <-timer.C:
+			return
+		}
+	}
 }
 
 func shortID(id string) string {

@@ -221,15 +221,16 @@ func (p *DockerProc) Stop(ctx context.Context) error {
 	if !started || seq == nil {
 		return nil
 	}
-	err := seq.Run(ctx, stop.Wait{})
-	// The tree is gone: the attach stream ends and the result is set
-	// shortly after; bounded, as the engine may lag.
+	if err := seq.Run(ctx, stop.Wait{}); err != nil {
+		return fmt.Errorf("docker: stop %s: %w", filepath.Base(p.bin), err)
+	}
+	// The tree is gone: the attach stream ended and the result is set
+	// at once after; bounded, as the engine may lag.
+	timer := time.NewTimer(5 * time.Second)
+	defer timer.Stop()
 	select {
 	case <-p.done:
-	case <-time.After(5 * time.Second):
-	}
-	if err != nil {
-		return fmt.Errorf("docker: stop %s: %w", filepath.Base(p.bin), err)
+	case <-timer.C:
 	}
 	return nil
 }

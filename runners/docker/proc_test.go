@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/corralrun/corral/resources"
 	"github.com/corralrun/corral/runners/base"
+	"github.com/corralrun/corral/runners/docker/dockertest"
 )
 
 // syncBuffer collects output lines, one Write each.
@@ -390,6 +392,53 @@ func TestStopRightAfterStart(t *testing.T) {
 			if n := countTree(t, env, p.(*DockerProc)); n != 0 {
 				t.Fatalf("%d processes left after Stop right after Start", n)
 			}
+		}
+	})
+}
+
+// An image without /bin/sh runs processes (the lookup needs nothing from
+// it), but their trees cannot be walked: Stop says why, and Shutdown
+// still ends them with the container.
+func TestNoShellImage(t *testing.T) {
+	forEachEngine(t, func(t *testing.T) {
+		e := testEngineAPI(t)
+		ctx := runCtx(t)
+		const img = "corral-test/nosh:1"
+		bb, err := os.ReadFile("/bin/busybox")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dockertest.Build(ctx, e.api, img, "FROM scratch\nCOPY busybox /busybox\n", map[string][]byte{"busybox": bb}); err != nil {
+			t.Fatal(err)
+		}
+		env, err := NewDockerHeadlessEnvironment(ctx, mustImage(t, img), testName(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.WithEntrypoint("/busybox", "sleep", "100000")
+		env.WithGracePeriod(0)
+		t.Cleanup(func() { env.Shutdown(context.Background()) })
+		if err := env.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.NewProcess("sh"); !errors.Is(err, base.ErrBinaryNotFound) {
+			t.Fatalf("NewProcess(sh) = %v, want ErrBinaryNotFound", err)
+		}
+		p, err := env.NewProcess("/busybox", "sleep", "300")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Stop(ctx); !errors.Is(err, ErrNoShell) {
+			t.Fatalf("Stop = %v, want ErrNoShell", err)
+		}
+		if err := env.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Wait(ctx); err != nil {
+			t.Fatalf("Wait after Shutdown = %v", err)
 		}
 	})
 }

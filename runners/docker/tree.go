@@ -102,7 +102,7 @@ func (t *treeTarget) walk(sig string) ([]string, error) {
 	case err != nil:
 		return nil, t.eng.apiError("find the process tree", err)
 	case code == 126 || code == 127:
-		return nil, fmt.Errorf("%w (exit status %d: %s)", ErrNoShell, code, strings.TrimSpace(string(stderr)))
+		return nil, fmt.Errorf("%w (exit status %d: %s)", ErrNoShell, code, strings.TrimSpace(string(out)+string(stderr)))
 	case code != 0:
 		return nil, fmt.Errorf("docker: process tree walk: exit status %d: %s", code, strings.TrimSpace(string(stderr)))
 	}
