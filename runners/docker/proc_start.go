@@ -152,7 +152,9 @@ func (p *DockerProc) supervise(ctx context.Context, att client.ExecAttachResult)
 		p.mu.Lock()
 		p.ctxErr = ctx.Err()
 		p.mu.Unlock()
-		p.seq.Run(ctx, stop.Wait{})
+		// As Stop does, grace period included: the cancelled ctx must
+		// not cut it short.
+		p.seq.Run(context.WithoutCancel(ctx), stop.Wait{})
 	})
 	<-ps.demuxDone
 	<-ps.linesDone
