@@ -18,7 +18,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
-	"github.com/corralrun/corral/runners/base"
+	"github.com/corralrun/corral/internal/proc"
 )
 
 // runOut runs a command in env and returns its output lines joined.
@@ -292,4 +292,4 @@ func TestShutdownIdempotent(t *testing.T) {
 	})
 }
 
-var _ base.RunnerEnvironment = (*DockerEnvironment)(nil)
+var _ proc.RunnerEnvironment = (*DockerEnvironment)(nil)

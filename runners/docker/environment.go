@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/corralrun/corral/internal/envmerge"
+	"github.com/corralrun/corral/internal/proc"
 	"github.com/corralrun/corral/resources"
-	"github.com/corralrun/corral/runners/base"
 )
 
 // DefaultGracePeriod is how long Stop waits between SIGTERM and SIGKILL
 // unless WithGracePeriod says otherwise; the same as the native backend's.
-const DefaultGracePeriod = base.DefaultGracePeriod
+const DefaultGracePeriod = proc.DefaultGracePeriod
 
 // ErrNotInitialized is returned by NewProcess and WithBinary before Init
 // has made the container: they look inside it.

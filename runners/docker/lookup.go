@@ -13,8 +13,8 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/corralrun/corral/internal/envmerge"
+	"github.com/corralrun/corral/internal/proc"
 	"github.com/corralrun/corral/resources"
-	"github.com/corralrun/corral/runners/base"
 )
 
 // lookupKey is one lookup: the binary and the PATH it was searched in.
@@ -22,7 +22,7 @@ type lookupKey struct{ bin, path, dir string }
 
 // WithBinary checks, inside the running container, that bin is an
 // executable file in the PATH processes would see (or, holding a '/', at
-// that path). The error wraps base.ErrBinaryNotFound; before Init it is
+// that path). The error wraps proc.ErrBinaryNotFound; before Init it is
 // ErrNotInitialized.
 func (d *DockerEnvironment) WithBinary(bin string) error {
 	d.mu.Lock()
@@ -43,7 +43,7 @@ func (d *DockerEnvironment) WithBinary(bin string) error {
 // next time.
 func (d *DockerEnvironment) lookup(ctr *liveContainer, bin, dir string) error {
 	if bin == "" {
-		return fmt.Errorf("%w: empty name", base.ErrBinaryNotFound)
+		return fmt.Errorf("%w: empty name", proc.ErrBinaryNotFound)
 	}
 	d.mu.Lock()
 	env := envmerge.Merge(ctr.env, [][]*resources.EnvironmentVariable{d.envs}, nil)
@@ -86,7 +86,7 @@ func (d *DockerEnvironment) lookup(ctr *liveContainer, bin, dir string) error {
 			return errs[i]
 		}
 	}
-	return fmt.Errorf("%w: %q in container %s (PATH=%s)", base.ErrBinaryNotFound, bin, d.ContainerName(), pathVar)
+	return fmt.Errorf("%w: %q in container %s (PATH=%s)", proc.ErrBinaryNotFound, bin, d.ContainerName(), pathVar)
 }
 
 func dirOrRoot(dir string) string {

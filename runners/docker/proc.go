@@ -15,9 +15,9 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/corralrun/corral/internal/envmerge"
+	"github.com/corralrun/corral/internal/proc"
 	"github.com/corralrun/corral/internal/stop"
 	"github.com/corralrun/corral/resources"
-	"github.com/corralrun/corral/runners/base"
 )
 
 // errNoContainer is wrapped when the environment's container was
@@ -25,7 +25,7 @@ import (
 var errNoContainer = errors.New("docker: the environment's container is gone")
 
 // DockerProc is one process tree run through exec in the environment's
-// container, with the Proc contract of runners/base. Configure it, then
+// container, with the Proc contract of runners/proc. Configure it, then
 // Start or Run it once. Start, Run, Wait, Stop and IsRunning are safe for
 // concurrent use; configuration methods must be called before Start.
 type DockerProc struct {
@@ -56,16 +56,16 @@ type DockerProc struct {
 	streams *procStreams
 }
 
-var _ base.Proc = (*DockerProc)(nil)
+var _ proc.Proc = (*DockerProc)(nil)
 
 // NewProcess returns a process, not started, that runs bin with args in
 // the container. bin is looked up in the container's PATH (as the
 // environment's variables leave it) unless it holds a '/'; a relative
 // path is taken from the working directory. It fails with an error
-// wrapping base.ErrBinaryNotFound when bin is not an executable file
+// wrapping proc.ErrBinaryNotFound when bin is not an executable file
 // there, and with ErrNotInitialized before Init. A lookup costs one exec;
 // its answer is kept for the life of the container.
-func (d *DockerEnvironment) NewProcess(bin string, args ...string) (base.Proc, error) {
+func (d *DockerEnvironment) NewProcess(bin string, args ...string) (proc.Proc, error) {
 	d.mu.Lock()
 	ctr, shut := d.ctr, d.shut
 	grace, logger := d.grace, d.loggerOrDefault()
@@ -132,7 +132,7 @@ func (p *DockerProc) StdinPipe() (io.WriteCloser, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started {
-		return nil, base.ErrAlreadyStarted
+		return nil, proc.ErrAlreadyStarted
 	}
 	if p.stdinW == nil {
 		p.stdin, p.stdinW = io.Pipe()
@@ -148,7 +148,7 @@ func (p *DockerProc) StdoutPipe() (io.ReadCloser, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started {
-		return nil, base.ErrAlreadyStarted
+		return nil, proc.ErrAlreadyStarted
 	}
 	if p.stdoutR == nil {
 		p.stdoutR, p.stdoutW = io.Pipe()
@@ -157,7 +157,7 @@ func (p *DockerProc) StdoutPipe() (io.ReadCloser, error) {
 }
 
 // Run starts the process and waits for it: nil on exit 0, an
-// *base.ExitError on a non-zero exit, nil after our own Stop, ctx.Err()
+// *proc.ExitError on a non-zero exit, nil after our own Stop, ctx.Err()
 // after ctx was cancelled.
 func (p *DockerProc) Run(ctx context.Context) error {
 	if err := p.Start(ctx); err != nil {
@@ -175,7 +175,7 @@ func (p *DockerProc) Wait(ctx context.Context) error {
 	started := p.started
 	p.mu.Unlock()
 	if !started {
-		return base.ErrNotStarted
+		return proc.ErrNotStarted
 	}
 	select {
 	case <-p.done:

@@ -14,10 +14,10 @@ import (
 
 	"github.com/corralrun/corral/internal/envmerge"
 	"github.com/corralrun/corral/internal/lines"
+	"github.com/corralrun/corral/internal/proc"
 	"github.com/corralrun/corral/internal/records"
 	"github.com/corralrun/corral/internal/stop"
 	"github.com/corralrun/corral/resources"
-	"github.com/corralrun/corral/runners/base"
 )
 
 // Start creates the exec, attaches to its streams and starts it, then
@@ -29,9 +29,9 @@ func (p *DockerProc) Start(ctx context.Context) error {
 	defer p.mu.Unlock()
 	switch {
 	case p.started:
-		return base.ErrAlreadyStarted
+		return proc.ErrAlreadyStarted
 	case p.stopped:
-		return base.ErrStopped
+		return proc.ErrStopped
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -204,7 +204,7 @@ func (p *DockerProc) outcome(code int, inspectErr, treeErr, writeErr error) erro
 	case inspectErr != nil:
 		return inspectErr
 	case code != 0:
-		return &base.ExitError{Name: filepath.Base(p.bin), Code: code}
+		return &proc.ExitError{Name: filepath.Base(p.bin), Code: code}
 	case treeErr != nil:
 		return fmt.Errorf("docker: stop what %s left running: %w", filepath.Base(p.bin), treeErr)
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corralrun/corral/internal/proc"
 	"github.com/corralrun/corral/resources"
-	"github.com/corralrun/corral/runners/base"
 	"github.com/corralrun/corral/runners/docker/dockertest"
 )
 
@@ -50,7 +50,7 @@ func TestRunOutputAndExitCode(t *testing.T) {
 		var out syncBuffer
 		p.WithOutput(&out)
 		err = p.Run(runCtx(t))
-		var ee *base.ExitError
+		var ee *proc.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 4 {
 			t.Fatalf("Run = %v, want exit status 4", err)
 		}
@@ -71,13 +71,13 @@ func TestBinaryNotFound(t *testing.T) {
 	forEachEngine(t, func(t *testing.T) {
 		env := newTestEnv(t)
 		_, err := env.NewProcess("no-such-binary-here")
-		if !errors.Is(err, base.ErrBinaryNotFound) {
+		if !errors.Is(err, proc.ErrBinaryNotFound) {
 			t.Fatalf("NewProcess = %v, want ErrBinaryNotFound", err)
 		}
 		if err := env.WithBinary("sh"); err != nil {
 			t.Fatalf("WithBinary(sh) = %v", err)
 		}
-		if err := env.WithBinary("/bin/nope"); !errors.Is(err, base.ErrBinaryNotFound) {
+		if err := env.WithBinary("/bin/nope"); !errors.Is(err, proc.ErrBinaryNotFound) {
 			t.Fatalf("WithBinary(/bin/nope) = %v, want ErrBinaryNotFound", err)
 		}
 	})
@@ -125,7 +125,7 @@ func TestStdinAndStdoutPipes(t *testing.T) {
 		if err := p.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.StdinPipe(); !errors.Is(err, base.ErrAlreadyStarted) {
+		if _, err := p.StdinPipe(); !errors.Is(err, proc.ErrAlreadyStarted) {
 			t.Errorf("StdinPipe after Start = %v", err)
 		}
 		go func() {
@@ -178,14 +178,14 @@ func TestWaitManyAndIsRunning(t *testing.T) {
 		env := newTestEnv(t)
 		p, _ := env.NewProcess("sh", "-c", "read x; exit 3")
 		in, _ := p.StdinPipe()
-		if err := p.Wait(context.Background()); !errors.Is(err, base.ErrNotStarted) {
+		if err := p.Wait(context.Background()); !errors.Is(err, proc.ErrNotStarted) {
 			t.Fatalf("Wait before Start = %v", err)
 		}
 		ctx := runCtx(t)
 		if err := p.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Start(ctx); !errors.Is(err, base.ErrAlreadyStarted) {
+		if err := p.Start(ctx); !errors.Is(err, proc.ErrAlreadyStarted) {
 			t.Fatalf("second Start = %v", err)
 		}
 		if r, err := p.IsRunning(ctx); !r || err != nil {
@@ -204,7 +204,7 @@ func TestWaitManyAndIsRunning(t *testing.T) {
 		in.Write([]byte("go\n"))
 		wg.Wait()
 		for _, err := range errs {
-			var ee *base.ExitError
+			var ee *proc.ExitError
 			if !errors.As(err, &ee) || ee.Code != 3 {
 				t.Fatalf("Wait = %v, want exit status 3", err)
 			}
@@ -314,7 +314,7 @@ func TestStopBeforeStart(t *testing.T) {
 		if err := p.Stop(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Start(context.Background()); !errors.Is(err, base.ErrStopped) {
+		if err := p.Start(context.Background()); !errors.Is(err, proc.ErrStopped) {
 			t.Fatalf("Start after Stop = %v", err)
 		}
 	})
@@ -421,7 +421,7 @@ func TestNoShellImage(t *testing.T) {
 		if err := env.Init(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.NewProcess("sh"); !errors.Is(err, base.ErrBinaryNotFound) {
+		if _, err := env.NewProcess("sh"); !errors.Is(err, proc.ErrBinaryNotFound) {
 			t.Fatalf("NewProcess(sh) = %v, want ErrBinaryNotFound", err)
 		}
 		p, err := env.NewProcess("/busybox", "sleep", "300")
