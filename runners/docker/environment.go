@@ -49,6 +49,7 @@ type DockerEnvironment struct {
 	cfgErr   []error
 	envs     []*resources.EnvironmentVariable
 	grace    time.Duration
+	maxLine  int // 0: lines.DefaultMaxLine
 	logger   *slog.Logger
 	progress func(PullProgress)
 	ctr      *liveContainer // nil before Init and after Shutdown
@@ -222,6 +223,17 @@ func (d *DockerEnvironment) WithGracePeriod(g time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.grace = max(g, 0)
+}
+
+// WithMaxLineLength sets the longest output line delivered in one Write,
+// for processes created after the call: a longer line arrives in n-byte
+// Writes, then the rest of it, so that memory stays bounded whatever a
+// process prints. The default is 64 MiB (internal/lines); n below 64 KiB
+// counts as 64 KiB.
+func (d *DockerEnvironment) WithMaxLineLength(n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.maxLine = n
 }
 
 // WithLogger sets the logger of the environment and of processes created

@@ -29,13 +29,14 @@ var errNoContainer = errors.New("docker: the environment's container is gone")
 // Start or Run it once. Start, Run, Wait, Stop and IsRunning are safe for
 // concurrent use; configuration methods must be called before Start.
 type DockerProc struct {
-	env    *DockerEnvironment
-	ctr    *liveContainer
-	bin    string
-	args   []string
-	grace  time.Duration
-	logger *slog.Logger
-	tree   string
+	env     *DockerEnvironment
+	ctr     *liveContainer
+	bin     string
+	args    []string
+	grace   time.Duration
+	maxLine int
+	logger  *slog.Logger
+	tree    string
 
 	mu      sync.Mutex
 	dir     string
@@ -68,7 +69,7 @@ var _ proc.Proc = (*DockerProc)(nil)
 func (d *DockerEnvironment) NewProcess(bin string, args ...string) (proc.Proc, error) {
 	d.mu.Lock()
 	ctr, shut := d.ctr, d.shut
-	grace, logger := d.grace, d.loggerOrDefault()
+	grace, maxLine, logger := d.grace, d.maxLine, d.loggerOrDefault()
 	d.mu.Unlock()
 	switch {
 	case shut:
@@ -83,7 +84,7 @@ func (d *DockerEnvironment) NewProcess(bin string, args ...string) (proc.Proc, e
 	rand.Read(id)
 	return &DockerProc{
 		env: d, ctr: ctr, bin: bin, args: append([]string(nil), args...),
-		grace: grace, logger: logger, tree: hex.EncodeToString(id),
+		grace: grace, maxLine: maxLine, logger: logger, tree: hex.EncodeToString(id),
 		done: make(chan struct{}),
 	}, nil
 }

@@ -104,6 +104,9 @@ func (p *DockerProc) streamOutput(att client.ExecAttachResult) {
 		out = io.Discard
 	}
 	lw := lines.NewWriter(out)
+	if p.maxLine > 0 {
+		lw.SetMaxLine(p.maxLine)
+	}
 	outR, outW := io.Pipe()
 	errR, errW := io.Pipe()
 	var stdoutDst io.Writer = outW

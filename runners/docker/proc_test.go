@@ -442,3 +442,26 @@ func TestNoShellImage(t *testing.T) {
 		}
 	})
 }
+
+func TestMaxLineLength(t *testing.T) {
+	forEachEngine(t, func(t *testing.T) {
+		env := newTestEnv(t, func(e *DockerEnvironment) { e.WithMaxLineLength(64 << 10) })
+		p, _ := env.NewProcess("sh", "-c", "head -c 204800 /dev/zero | tr '\\0' x; echo")
+		var out syncBuffer
+		p.WithOutput(&out)
+		if err := p.Run(runCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		got := out.lines()
+		total := 0
+		for _, w := range got {
+			if len(w) > 64<<10 {
+				t.Fatalf("a Write of %d bytes past the 64 KiB cap", len(w))
+			}
+			total += len(w)
+		}
+		if len(got) < 4 || total != 204801 || !strings.HasSuffix(got[len(got)-1], "\n") {
+			t.Fatalf("%d writes of %d bytes in all, want the 204801-byte line in cap-sized pieces", len(got), total)
+		}
+	})
+}
