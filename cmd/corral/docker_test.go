@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +100,30 @@ func countLines(s string) int {
 		}
 	}
 	return n
+}
+
+func TestDoctorDockerUsable(t *testing.T) {
+	var b strings.Builder
+	writeDockerBackend(context.Background(), &b, func(context.Context) (*docker.EngineInfo, error) {
+		return &docker.EngineInfo{Endpoint: docker.Endpoint{Host: "unix:///run/podman.sock", Source: "DOCKER_HOST"}, Server: "Podman Engine 4.3.1", ServerAPI: "1.41", API: "1.41"}, nil
+	})
+	if want := "docker\tusable\tPodman Engine 4.3.1 at unix:///run/podman.sock (DOCKER_HOST), API 1.41\n"; b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "tty"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	report := progressLine(f)
+	report(docker.PullProgress{Ref: "r:1", Layers: 2, Done: 1, Current: 1024, Total: 4096})
+	report(docker.PullProgress{Ref: "r:1", Layers: 2, Done: 2, Current: 4096, Total: 4096})
+	b, _ := os.ReadFile(f.Name())
+	want := "\r\033[Kpulling r:1: 1/2 layers, 1.0KiB/4.0KiB\r\033[Kpulling r:1: 2/2 layers, 4.0KiB/4.0KiB\n"
+	if string(b) != want {
+		t.Fatalf("got %q, want %q", b, want)
+	}
 }

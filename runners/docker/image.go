@@ -19,7 +19,8 @@ import (
 type PullProgress struct {
 	// Ref is the reference being pulled.
 	Ref string
-	// Layers is the number of layers announced; Done of them are complete.
+	// Layers is the number of layers announced; Done of them are
+	// downloaded (or were present already).
 	Layers, Done int
 	// Current and Total are bytes downloaded and to download.
 	Current, Total int64
@@ -130,7 +131,9 @@ func (s *pullState) update(id, status string, current, total int64) bool {
 	changed := l.status != status
 	l.status = status
 	switch status {
-	case "Pull complete", "Already exists":
+	case "Pull complete", "Already exists", "Download complete":
+		// Podman's last word on a layer is "Download complete";
+		// dockerd goes on to extract it and say "Pull complete".
 		l.done = true
 		if l.total > 0 {
 			l.current = l.total

@@ -130,8 +130,15 @@ _ds_start_podman() {
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 CONF
+	# The local registry speaks plain HTTP; dockerd trusts 127.0.0.0/8 by
+	# default, podman must be told.
+	cat >"$st/registries.conf" <<CONF
+[[registry]]
+location = "127.0.0.1:5000"
+insecure = true
+CONF
 	rm -f "$sock"
-	CONTAINERS_CONF="$st/containers.conf" setsid podman system service --time=0 "unix://$sock" >"$st/podman.log" 2>&1 </dev/null &
+	CONTAINERS_CONF="$st/containers.conf" CONTAINERS_REGISTRIES_CONF="$st/registries.conf" setsid podman system service --time=0 "unix://$sock" >"$st/podman.log" 2>&1 </dev/null &
 	_ds_started podman $!
 	if ! _ds_wait _ds_sock_answers "$sock"; then
 		_ds_say "podman service did not answer on $sock; its log: $st/podman.log"
