@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/corralrun/corral/internal/envmerge"
@@ -49,7 +50,8 @@ type DockerEnvironment struct {
 	cfgErr   []error
 	envs     []*resources.EnvironmentVariable
 	grace    time.Duration
-	maxLine  int // 0: lines.DefaultMaxLine
+	maxLine  int            // 0: lines.DefaultMaxLine
+	stopSig  syscall.Signal // 0: SIGTERM
 	logger   *slog.Logger
 	progress func(PullProgress)
 	ctr      *liveContainer // nil before Init and after Shutdown
@@ -223,6 +225,17 @@ func (d *DockerEnvironment) WithGracePeriod(g time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.grace = max(g, 0)
+}
+
+// WithStopSignal sets the signal Stop sends first, before the grace
+// period and SIGKILL, for processes created after the call; 0 means
+// SIGTERM. Signals are sent inside the container with kill -s NAME, so
+// only signals with a name kill knows work (HUP, INT, QUIT, USR1, USR2,
+// TERM, …).
+func (d *DockerEnvironment) WithStopSignal(sig syscall.Signal) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stopSig = sig
 }
 
 // WithMaxLineLength sets the longest output line delivered in one Write,

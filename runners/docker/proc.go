@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -35,6 +36,7 @@ type DockerProc struct {
 	args    []string
 	grace   time.Duration
 	maxLine int
+	stopSig syscall.Signal
 	logger  *slog.Logger
 	tree    string
 
@@ -69,7 +71,7 @@ var _ proc.Proc = (*DockerProc)(nil)
 func (d *DockerEnvironment) NewProcess(bin string, args ...string) (proc.Proc, error) {
 	d.mu.Lock()
 	ctr, shut := d.ctr, d.shut
-	grace, maxLine, logger := d.grace, d.maxLine, d.loggerOrDefault()
+	grace, maxLine, stopSig, logger := d.grace, d.maxLine, d.stopSig, d.loggerOrDefault()
 	d.mu.Unlock()
 	switch {
 	case shut:
@@ -84,7 +86,7 @@ func (d *DockerEnvironment) NewProcess(bin string, args ...string) (proc.Proc, e
 	rand.Read(id)
 	return &DockerProc{
 		env: d, ctr: ctr, bin: bin, args: append([]string(nil), args...),
-		grace: grace, maxLine: maxLine, logger: logger, tree: hex.EncodeToString(id),
+		grace: grace, maxLine: maxLine, stopSig: stopSig, logger: logger, tree: hex.EncodeToString(id),
 		done: make(chan struct{}),
 	}, nil
 }

@@ -63,7 +63,7 @@ func (p *DockerProc) Start(ctx context.Context) error {
 	}
 	p.started, p.execID = true, created.ID
 	p.streamOutput(att)
-	p.seq = stop.New(&treeTarget{eng: eng, ctrID: p.ctr.id, marker: records.TreeEnv + "=" + p.tree, leaderDone: p.streams.demuxDone, agents: &p.ctr.agents}, stop.Options{Grace: p.grace})
+	p.seq = stop.New(&treeTarget{eng: eng, ctrID: p.ctr.id, marker: records.TreeEnv + "=" + p.tree, leaderDone: p.streams.demuxDone, agents: &p.ctr.agents}, stop.Options{Grace: p.grace, Signal: p.stopSig})
 	p.env.track(p, true)
 	p.logger.Debug("docker: started process", "bin", filepath.Base(p.bin), "args", len(p.args), "container", p.env.ContainerName(), "exec", shortID(created.ID))
 	if p.stdin != nil {

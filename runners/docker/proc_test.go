@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -462,6 +464,34 @@ func TestMaxLineLength(t *testing.T) {
 		}
 		if len(got) < 4 || total != 204801 || !strings.HasSuffix(got[len(got)-1], "\n") {
 			t.Fatalf("%d writes of %d bytes in all, want the 204801-byte line in cap-sized pieces", len(got), total)
+		}
+	})
+}
+
+func TestStopSignal(t *testing.T) {
+	forEachEngine(t, func(t *testing.T) {
+		env := newTestEnv(t, func(e *DockerEnvironment) { e.WithStopSignal(syscall.SIGUSR1) })
+		p, _ := env.NewProcess("sh", "-c", `trap 'echo got USR1; exit 0' USR1; echo ready; while :; do sleep 0.1; done`)
+		var out syncBuffer
+		ready := make(chan struct{})
+		var once sync.Once
+		p.WithOutput(writerFunc(func(b []byte) {
+			out.Write(b)
+			if string(b) == "ready\n" {
+				once.Do(func() { close(ready) })
+			}
+		}))
+		ctx := runCtx(t)
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		<-ready
+		if err := p.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The tree's sleep dies of USR1 too, and sh may say so.
+		if l := out.lines(); !slices.Contains(l, "got USR1\n") {
+			t.Fatalf("output %q: the stop signal was not USR1", l)
 		}
 	})
 }

@@ -128,6 +128,12 @@ func signalName(sig syscall.Signal) string {
 		return "USR1"
 	case syscall.SIGUSR2:
 		return "USR2"
+	case syscall.SIGALRM:
+		return "ALRM"
+	case syscall.SIGWINCH:
+		return "WINCH"
+	case syscall.SIGPIPE:
+		return "PIPE"
 	}
 	return fmt.Sprint(int(sig))
 }
