@@ -1,8 +1,3 @@
-//go:build corral_proctest
-
-// Built with -tags corral_proctest until internal/proctest (branch
-// proctest) is on main; then drop the tag.
-
 package docker
 
 import (
