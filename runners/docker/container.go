@@ -143,7 +143,11 @@ func (d *DockerEnvironment) judgeExisting(ctx context.Context, id string, labels
 	case running && lb.Hash == hash && (!lb.Ephemeral || lb.Owner == self):
 		return &liveContainer{id: id, hash: hash, reused: true}, true, nil
 	case ownerLive && lb.Owner != self:
-		return nil, false, fmt.Errorf("docker: container %s is in use by pid %d with another configuration; shut that environment down or choose another name", name, lb.Owner.PID)
+		why := "with another configuration"
+		if lb.Hash == hash {
+			why = "as an ephemeral container of its own"
+		}
+		return nil, false, fmt.Errorf("docker: container %s is in use by pid %d %s; shut that environment down or choose another name", name, lb.Owner.PID, why)
 	}
 	if err := d.eng.remove(ctx, id); err != nil {
 		return nil, false, err
