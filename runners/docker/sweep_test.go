@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -281,4 +282,41 @@ func BenchmarkSweepNoEngine(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/sweep")
+}
+
+// A container another live process made is reused when persistent with
+// the same configuration, and never replaced under it otherwise.
+func TestLiveOwnersContainerNotReplaced(t *testing.T) {
+	forEachEngine(t, func(t *testing.T) {
+		name := testName(t)
+		cmd, id := startOwner(t, name, true)
+		e := testEngineAPI(t)
+		removeAtEnd(t, e, id)
+		ctx := runCtx(t)
+		mk := func() *DockerEnvironment {
+			env, err := NewDockerHeadlessEnvironment(ctx, mustImage(t, testImage), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.WithPause()
+			t.Cleanup(func() { env.eng.close() })
+			return env
+		}
+		same := mk()
+		if err := same.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if same.ContainerID() != id {
+			t.Fatal("the same configuration did not reuse the live owner's container")
+		}
+		other := mk()
+		other.WithUser("1000")
+		err := other.Init(ctx)
+		if err == nil || !strings.Contains(err.Error(), "in use by pid "+strconv.Itoa(cmd.Process.Pid)) {
+			t.Fatalf("Init with another configuration = %v, want an error naming the owner", err)
+		}
+		if !containerExists(t, e, id) {
+			t.Fatal("the live owner's container was replaced")
+		}
+	})
 }
