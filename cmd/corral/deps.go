@@ -33,6 +33,7 @@ type deps struct {
 	freePort  func() (int, error)
 	now       func() time.Time
 	doctor    doctorDeps
+	docker    dockerDeps
 }
 
 func defaultDeps() *deps {
@@ -45,6 +46,7 @@ func defaultDeps() *deps {
 		freePort:  base.FindFreePort,
 		now:       time.Now,
 		doctor:    defaultDoctorDeps(),
+		docker:    defaultDockerDeps(),
 	}
 }
 
@@ -65,6 +67,7 @@ func (d *deps) setLogger(level slog.Level) {
 // command but port, doctor and ps does before its own work. A failing reap
 // is a warning, never the command's failure.
 func (d *deps) reapFirst(ctx context.Context) {
+	d.sweepContainersFirst(ctx)
 	report, err := d.reap(ctx, base.ReapOptions{Logger: d.logger()})
 	if err != nil {
 		d.logger().Warn("corral: reap before start failed", "err", err)

@@ -22,9 +22,6 @@
 //
 //   - `corral` without a command is a usage error (exit 2), so a script
 //     calling `corral $CMD` with an empty variable fails loudly.
-//   - `corral run --backend docker`, and `--backend auto` with --image
-//     (which would pick docker), exit 2: this build cannot serve them, and
-//     asking for them is input the user must change.
 //   - `corral run --backend nix` and `corral env` use the flake in --dir
 //     (a --dir without flake.nix is bad usage, exit 2), materialised once
 //     and cached under $CORRAL_HOME/nix: a later run runs no nix while
@@ -68,6 +65,29 @@
 //     while the command starts: an ignored signal stays ignored across
 //     exec(2), and the command must see the default disposition, as under
 //     a shell.
+//   - `corral run --backend docker --image REF` (or --backend auto with
+//     --image) runs the command in a container of its own,
+//     corral-run-<pid>-<random>: ephemeral, idling (the image's entrypoint
+//     and command do not run), --dir bind-mounted at the same path and
+//     used as the working directory, -p HOST:CONTAINER published on
+//     127.0.0.1, -v HOST:CONTAINER bind-mounted, -e given to the command
+//     only (never to the container's configuration). The command's stdout
+//     is corral's stdout, its stderr corral's stderr line by line, corral's
+//     stdin its stdin; it has no terminal (no TTY is allocated), so job
+//     control does not apply. Signals and exit codes are as for a native
+//     command; the container is removed when the command ends, also after
+//     a signal. After kill -9 of corral the container and its processes
+//     live on until the next corral command's sweep (or `corral reap`)
+//     removes it: there is no guardian for containers. A missing image is
+//     pulled, with a progress line on stderr when stderr is a terminal. A
+//     bad --image, -p or -v exits 2; an engine that does not answer exits
+//     1 with one line naming the endpoint and how it was chosen.
+//   - Every command that reaps first also sweeps corral's containers
+//     (runners/docker.ReapStaleContainers), bounded by 3 s; without an
+//     engine socket that costs microseconds. `corral reap` prints what it
+//     removed; `corral ps` lists corral's containers after the trees;
+//     `corral doctor` reports the engine, its endpoint and why it was
+//     chosen, the server and the API versions, or how to fix it.
 //   - With process-group containment on Linux, `corral run` is a child
 //     subreaper: processes the command orphans (double fork) are
 //     re-parented to corral, which reaps them. It reaps only its adopted

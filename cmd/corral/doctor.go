@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/corralrun/corral/runners/base"
+	"github.com/corralrun/corral/runners/docker"
 	"github.com/spf13/cobra"
 )
 
@@ -23,6 +24,7 @@ type doctorDeps struct {
 	containment       func() base.Containment
 	getenv            func(key string) string
 	userHomeDir       func() (string, error)
+	dockerEngine      func(ctx context.Context) (*docker.EngineInfo, error)
 }
 
 func defaultDoctorDeps() doctorDeps {
@@ -33,6 +35,7 @@ func defaultDoctorDeps() doctorDeps {
 		containment:       base.DetectContainment,
 		getenv:            os.Getenv,
 		userHomeDir:       os.UserHomeDir,
+		dockerEngine:      docker.Engine,
 	}
 }
 
@@ -56,7 +59,7 @@ func newDoctorCommand(d *deps) *cobra.Command {
 func runDoctor(ctx context.Context, d *deps, _ *doctorOptions) error {
 	dd := d.doctor
 	tw := tabwriter.NewWriter(d.stdout, 0, 0, 2, ' ', 0)
-	writeBackends(tw, dd, dd.nix(ctx))
+	writeBackends(ctx, tw, dd, dd.nix(ctx))
 	fmt.Fprintln(tw)
 	runtimes := make([]runtimeInfo, 0, len(doctorRuntimes))
 	for _, name := range doctorRuntimes {
@@ -68,11 +71,11 @@ func runDoctor(ctx context.Context, d *deps, _ *doctorOptions) error {
 	return tw.Flush()
 }
 
-func writeBackends(w io.Writer, dd doctorDeps, nix base.NixProbe) {
+func writeBackends(ctx context.Context, w io.Writer, dd doctorDeps, nix base.NixProbe) {
 	fmt.Fprintln(w, "BACKEND\tSTATUS\tDETAIL")
 	fmt.Fprintln(w, "native\tusable\truns commands on this host")
 	fmt.Fprintln(w, nixBackendLine(nix, dd.nixInstallCommand))
-	fmt.Fprintln(w, "docker\tnot yet\tnot available yet in this build")
+	writeDockerBackend(ctx, w, dd.dockerEngine)
 }
 
 func writeRuntimes(w io.Writer, runtimes []runtimeInfo) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corralrun/corral/runners/base"
+	"github.com/corralrun/corral/runners/docker"
 )
 
 func fakeDoctor(nix bool) doctorDeps {
@@ -50,6 +51,9 @@ func fakeDoctorNix(nix bool, flakesErr error) doctorDeps {
 		},
 		getenv:      func(string) string { return "" },
 		userHomeDir: func() (string, error) { return "/home/dev", nil },
+		dockerEngine: func(context.Context) (*docker.EngineInfo, error) {
+			return nil, &docker.EngineError{Endpoint: docker.Endpoint{Host: "unix:///var/run/docker.sock", Source: "the default socket"}, Err: errors.New("socket does not exist")}
+		},
 	}
 }
 

@@ -72,6 +72,7 @@ func testDeps(t *testing.T, input string) (*deps, *lockedBuffer, *lockedBuffer) 
 	var stdout, stderr lockedBuffer
 	d := defaultDeps()
 	d.stdin = nil
+	d.docker = noDocker()
 	d.stdout, d.stderr = &stdout, &stderr
 	if input != "" {
 		p := filepath.Join(t.TempDir(), "stdin")

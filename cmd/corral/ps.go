@@ -34,7 +34,16 @@ func runPs(ctx context.Context, d *deps, _ *psOptions) error {
 	if err != nil {
 		return fmt.Errorf("list trees: %w", err)
 	}
-	return writeTrees(d.stdout, trees, d.now())
+	if err := writeTrees(d.stdout, trees, d.now()); err != nil {
+		return err
+	}
+	containers, err := d.docker.list(ctx)
+	if err != nil {
+		// An engine that does not answer is reported, the trees were.
+		d.logger().Warn("corral: list containers", "err", err)
+		return nil
+	}
+	return writeContainers(d.stdout, containers, d.now())
 }
 
 // writeTrees prints trees as an aligned table, the header alone when

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/corralrun/corral/runners/base"
+	"github.com/corralrun/corral/runners/docker"
 	"github.com/spf13/cobra"
 )
 
@@ -27,13 +29,32 @@ Records that cannot be trusted are set aside, never acted on.`,
 
 func runReap(ctx context.Context, d *deps, _ *reapOptions) error {
 	report, err := d.reap(ctx, base.ReapOptions{Logger: d.logger()})
+	sweep, serr := d.docker.sweep(ctx)
+	if errors.Is(serr, docker.ErrEngineUnavailable) {
+		// No engine is not a failure of reap: there is nothing to sweep.
+		d.logger().Debug("corral: container sweep", "err", serr)
+		serr = nil
+	}
+	if report != nil {
+		if sweep != nil && len(sweep.Removed) > 0 && len(report.Reaped) == 0 && len(report.SetAside) == 0 {
+			report = nil // the containers' lines say it all
+		}
+	}
 	if report != nil {
 		if werr := writeReapReport(d.stdout, report); werr != nil && err == nil {
 			err = werr
 		}
 	}
+	if sweep != nil {
+		if werr := writeSweepReport(d.stdout, sweep); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("reap: %w", err)
+	}
+	if serr != nil {
+		return fmt.Errorf("reap containers: %w", serr)
 	}
 	return nil
 }

@@ -33,6 +33,7 @@ type runOptions struct {
 	dir     string
 	env     []string
 	ports   []string
+	volumes []string
 	grace   string
 	command []string
 }
@@ -43,6 +44,8 @@ type runConfig struct {
 	dir     string
 	envs    []*resources.EnvironmentVariable
 	ports   []portMapping
+	volumes []volumeMapping
+	image   *resources.DockerImage
 	grace   time.Duration
 	command []string
 }
@@ -78,6 +81,7 @@ it at once.`,
 	flags.StringVar(&opts.dir, "dir", ".", "directory the command runs in")
 	flags.StringArrayVarP(&opts.env, "env", "e", nil, "set an environment variable, KEY=VALUE (repeatable)")
 	flags.StringArrayVarP(&opts.ports, "publish", "p", nil, "publish a container port, HOST:CONTAINER (docker backend; repeatable)")
+	flags.StringArrayVarP(&opts.volumes, "volume", "v", nil, "bind-mount a host path, HOST:CONTAINER (docker backend; repeatable)")
 	flags.StringVar(&opts.grace, "grace", base.DefaultGracePeriod.String(), "how long a stop waits between SIGTERM and SIGKILL")
 	return cmd
 }
@@ -90,6 +94,9 @@ func runRun(ctx context.Context, d *deps, opts *runOptions) error {
 		return err
 	}
 	d.reapFirst(ctx)
+	if cfg.backend == backendDocker {
+		return runDocker(ctx, d, cfg)
+	}
 	return runNative(ctx, d, cfg)
 }
 
@@ -124,6 +131,15 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 	}
 	if len(cfg.ports) > 0 && cfg.backend != backendDocker {
 		return nil, usageErrorf(cmdPath, "-p needs --backend docker: a %s command binds host ports itself", cfg.backend)
+	}
+	if len(opts.volumes) > 0 && cfg.backend != backendDocker {
+		return nil, usageErrorf(cmdPath, "-v needs --backend docker: a %s command sees the host's files already", cfg.backend)
+	}
+	if cfg.backend == backendDocker {
+		if err := opts.dockerConfig(cmdPath, cfg); err != nil {
+			return nil, err
+		}
+		return cfg, nil
 	}
 	if cfg.backend == backendNix {
 		if err := checkFlakeDir(cmdPath, opts.dir); err != nil {

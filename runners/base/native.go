@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/corralrun/corral/internal/envmerge"
+	"github.com/corralrun/corral/internal/proc"
 	"github.com/corralrun/corral/resources"
 )
 
 // DefaultGracePeriod is how long Stop waits between SIGTERM and SIGKILL
 // unless WithGracePeriod says otherwise.
-const DefaultGracePeriod = 5 * time.Second
+const DefaultGracePeriod = proc.DefaultGracePeriod
 
 // treeSeq numbers the trees this process starts; with the owner's identity
 // it makes every tree id unique on the machine.
