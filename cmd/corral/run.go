@@ -265,8 +265,22 @@ func newNativeProc(ctx context.Context, d *deps, cfg *runConfig) (runProc, base.
 	if err != nil {
 		return nil, base.Containment{}, err
 	}
-	env.WithGracePeriod(cfg.grace)
 	env.WithLogger(d.logger())
+	return hostProc(ctx, env, cfg, "native")
+}
+
+// hostEnv is an environment whose processes run on this host, in its
+// containment: Native and Nix.
+type hostEnv interface {
+	base.RunnerEnvironment
+	WithGracePeriod(time.Duration)
+	Containment() base.Containment
+}
+
+// hostProc makes the process of cfg in env, ready to run in the
+// foreground.
+func hostProc(ctx context.Context, env hostEnv, cfg *runConfig, kind string) (runProc, base.Containment, error) {
+	env.WithGracePeriod(cfg.grace)
 	env.WithEnvironmentVariables(ctx, cfg.envs...)
 	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
 	if err != nil {
@@ -274,7 +288,7 @@ func newNativeProc(ctx context.Context, d *deps, cfg *runConfig) (runProc, base.
 	}
 	proc, ok := p.(runProc)
 	if !ok {
-		return nil, base.Containment{}, fmt.Errorf("native environment returned a %T, which cannot run in the foreground", p)
+		return nil, base.Containment{}, fmt.Errorf("%s environment returned a %T, which cannot run in the foreground", kind, p)
 	}
 	return proc, env.Containment(), nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/corralrun/corral/runners/base"
 )
@@ -14,17 +13,7 @@ func newNixProc(ctx context.Context, d *deps, cfg *runConfig) (runProc, base.Con
 	if err != nil {
 		return nil, base.Containment{}, err
 	}
-	env.WithGracePeriod(cfg.grace)
-	env.WithEnvironmentVariables(ctx, cfg.envs...)
-	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
-	if err != nil {
-		return nil, base.Containment{}, notFoundStatus(err)
-	}
-	proc, ok := p.(runProc)
-	if !ok {
-		return nil, base.Containment{}, fmt.Errorf("nix environment returned a %T, which cannot run in the foreground", p)
-	}
-	return proc, env.Containment(), nil
+	return hostProc(ctx, env, cfg, "nix")
 }
 
 var _ runProc = (*base.NixProc)(nil)
