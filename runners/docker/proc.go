@@ -206,7 +206,10 @@ func (p *DockerProc) IsRunning(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, p.env.eng.apiError("inspect exec", err)
 	}
-	return ins.Running, nil
+	// The engine acknowledges an exec before its process runs: until it
+	// reports a PID, the process is starting, which counts as running
+	// (it has not exited; done is not closed).
+	return ins.Running || ins.PID == 0, nil
 }
 
 // Stop stops the whole tree inside the container: SIGTERM to every
