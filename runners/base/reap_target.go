@@ -41,6 +41,9 @@ type pgroupTarget struct {
 	fresh   bool  // known is stale: the next members() scans every process
 	settle  bool  // take a last look at a young tree that shows no process
 	settled bool  // that last look was taken
+	// indexOnly trusts the pass's walk alone, for a listing that only
+	// shows: no walk of its own per tree.
+	indexOnly bool
 }
 
 func newPgroupTarget(rec *records.Record, env *treeEnvIndex) *pgroupTarget {
@@ -74,9 +77,9 @@ func (t *pgroupTarget) members() []int {
 		}
 		return t.ours(procfs.GroupMembers(t.rec.Leader.PID, 0))
 	}
-	if !t.fresh {
+	if !t.fresh || t.indexOnly {
 		t.fresh = true
-		if pids := t.ours(t.known); len(pids) > 0 {
+		if pids := t.ours(t.known); len(pids) > 0 || t.indexOnly {
 			return pids
 		}
 	}

@@ -28,6 +28,7 @@ func ListTrees(ctx context.Context) ([]TreeStatus, error) {
 	}
 	var out []TreeStatus
 	var env *treeEnvIndex
+	var snap *treeSnapshot // one walk of every process, shared by all trees
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -42,7 +43,7 @@ func ListTrees(ctx context.Context) ([]TreeStatus, error) {
 		if env == nil && rec.Containment == ContainmentPgroup && !rec.External {
 			env = indexTreeEnv()
 		}
-		if st, ok := treeStatus(ctx, rec, env); ok {
+		if st, ok := treeStatus(ctx, rec, env, &snap); ok {
 			out = append(out, st)
 		}
 	}
@@ -50,12 +51,14 @@ func ListTrees(ctx context.Context) ([]TreeStatus, error) {
 	return out, nil
 }
 
-func treeStatus(ctx context.Context, rec *records.Record, env *treeEnvIndex) (TreeStatus, bool) {
+func treeStatus(ctx context.Context, rec *records.Record, env *treeEnvIndex, snap **treeSnapshot) (TreeStatus, bool) {
 	var pids []int
 	if rec.Containment == ContainmentCgroup {
 		pids = cgroupTarget{path: rec.Cgroup}.members()
 	} else {
-		pids = newPgroupTarget(rec, env).members()
+		pt := newPgroupTarget(rec, env)
+		pt.indexOnly = env != nil // a display: the listing's one walk is enough
+		pids = pt.members()
 	}
 	if len(pids) == 0 {
 		return TreeStatus{}, false
@@ -68,13 +71,9 @@ func treeStatus(ctx context.Context, rec *records.Record, env *treeEnvIndex) (Tr
 	if rec.Leader.Alive() {
 		st.Leader = rec.Leader.PID
 	}
-	tp := &TrackedProcess{PID: st.Leader}
-	st.State, _ = tp.GetState(ctx)
-	if cpu, err := tp.GetCPU(ctx); err == nil {
-		st.CPU = cpu.Usage
+	if *snap == nil {
+		*snap = newTreeSnapshot(ctx)
 	}
-	if mem, err := tp.GetMemory(ctx); err == nil {
-		st.Memory = mem.Used
-	}
+	st.State, st.CPU, st.Memory = (*snap).figures(ctx, st.Leader)
 	return st, true
 }

@@ -1,0 +1,90 @@
+package base
+
+import (
+	"context"
+	"testing"
+
+	"github.com/corralrun/corral/internal/procfs"
+	"github.com/corralrun/corral/internal/records"
+)
+
+// startListed starts n trees of `sleep` in env and waits until each runs.
+func startListed(t testing.TB, ctx context.Context, env *NativeEnvironment, n int) []*NativeProc {
+	var procs []*NativeProc
+	for range n {
+		p, err := env.NewProcess("sh", "-c", "echo ready; exec sleep 300")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ready := newBenchLineSignal("ready")
+		p.WithOutput(ready)
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		<-ready.seen
+		procs = append(procs, p.(*NativeProc))
+	}
+	return procs
+}
+
+func TestListTreesShowsLiveTrees(t *testing.T) {
+	for _, kind := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
+		t.Run(string(kind), func(t *testing.T) {
+			if kind == ContainmentCgroup && probeContainment().Kind != ContainmentCgroup {
+				requireOrSkip(t, "no writable cgroup here")
+			}
+			t.Setenv(records.HomeEnv, t.TempDir())
+			env, err := NewNativeEnvironment(context.Background(), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.containment = Containment{Kind: kind, Where: probeContainment().Where}
+			ctx := testCtx(t)
+			procs := startListed(t, ctx, env, 2)
+			t.Cleanup(func() { env.Stop(context.Background()) })
+			trees, err := ListTrees(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(trees) != 2 {
+				t.Fatalf("%d trees listed, want 2: %+v", len(trees), trees)
+			}
+			for i, st := range trees {
+				if st.Leader != procs[i].PID() || st.Processes != 1 || !st.OwnerAlive || st.Containment != kind {
+					t.Errorf("tree %d: %+v, want leader %d, 1 process, live owner, %s", i, st, procs[i].PID(), kind)
+				}
+				if st.State != InterruptibleSleep && st.State != Running || st.Memory == 0 {
+					t.Errorf("tree %d: state %v, memory %d; want a sleeping tree with memory", i, st.State, st.Memory)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkListTrees lists 50 live trees, against its baseline, one walk
+// of every process (issue 11, item 10: target under 50 ms).
+func BenchmarkListTrees(b *testing.B) {
+	b.Setenv(records.HomeEnv, b.TempDir())
+	env, err := NewNativeEnvironment(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	startListed(b, ctx, env, 50)
+	b.Cleanup(func() { env.Stop(context.Background()) })
+	b.Run("walk", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := procfs.Scan(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("list-50", func(b *testing.B) {
+		for b.Loop() {
+			trees, err := ListTrees(ctx)
+			if err != nil || len(trees) != 50 {
+				b.Fatalf("%d trees, %v", len(trees), err)
+			}
+		}
+	})
+}
