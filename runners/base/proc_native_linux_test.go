@@ -10,8 +10,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -246,5 +249,21 @@ func TestNativeMaxLineLength(t *testing.T) {
 	got := rec.all()
 	if len(got) != 3 || len(got[0]) != 100<<10 || len(got[1]) != 100<<10 || len(got[2]) != 250000-200<<10+1 {
 		t.Fatalf("%d writes, want 3 of 100 KiB, 100 KiB and the rest", len(got))
+	}
+}
+
+// A working directory the process cannot use fails Start naming the
+// directory, not the binary.
+func TestNativeStartNamesBadDir(t *testing.T) {
+	env := newTestNative(t)
+	missing := filepath.Join(t.TempDir(), "gone")
+	p, err := env.NewProcess("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.WithDir(missing)
+	err = p.Start(testCtx(t))
+	if err == nil || !strings.Contains(err.Error(), "directory "+missing) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Start in a missing dir: %v, want an error naming %s", err, missing)
 	}
 }

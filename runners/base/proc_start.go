@@ -13,6 +13,7 @@ import (
 	"github.com/corralrun/corral/internal/records"
 	"github.com/corralrun/corral/internal/stop"
 	"github.com/corralrun/corral/resources"
+	"golang.org/x/sys/unix"
 )
 
 // Start starts the process and returns once it runs. Cancelling ctx later
@@ -78,6 +79,9 @@ func (proc *NativeProc) startLocked() error {
 	}
 	env := envmerge.Merge(proc.env.inherited(), layers, proc.appends)
 	env = append(env, records.TreeEnv+"="+rec.Tree)
+	if err := usableDir(proc.workDir()); err != nil {
+		return err
+	}
 	path, err := proc.resolve(env)
 	if err != nil {
 		return err
@@ -95,6 +99,24 @@ func (proc *NativeProc) resolve(env []string) (string, error) {
 		return lookPath(proc.bin, p, dir)
 	}
 	return proc.path, nil
+}
+
+// usableDir checks, before anything is recorded or started, that the
+// process can run in dir, so that the error names the directory rather
+// than the binary (which is how exec reports a missing or unreadable
+// working directory).
+func usableDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("directory %s: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("directory %s: not a directory", dir)
+	}
+	if err := unix.Access(dir, unix.X_OK); err != nil {
+		return fmt.Errorf("directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 func (proc *NativeProc) workDir() string {

@@ -3,7 +3,6 @@ package base
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
@@ -37,6 +36,10 @@ func ReapStaleProcessGroups(ctx context.Context) error {
 	return err
 }
 
+// Reap's errors are those of the store and its lock, which name the
+// directory; a caller that reports them adds what it was doing (corral
+// reap says "reap: …").
+//
 // Reap is the safety net behind every supervisor: it reads the records in
 // $CORRAL_HOME/runs and, for each tree whose owner is dead, stops what is
 // left of the tree (SIGTERM, the tree's grace period, SIGKILL) and removes
@@ -58,22 +61,22 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 	}
 	store, err := records.Open()
 	if err != nil {
-		return nil, fmt.Errorf("reap: %w", err)
+		return nil, err
 	}
 	unlock, err := store.Lock(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reap: %w", err)
+		return nil, err
 	}
 	defer unlock()
 	boot, err := records.BootID()
 	if err != nil {
-		return nil, fmt.Errorf("reap: %w", err)
+		return nil, err
 	}
 	r := &reaper{store: store, boot: boot, logger: logger, report: &ReapReport{}, shield: newShield()}
 	for range maxReapPasses {
 		n, err := r.pass(ctx)
 		if err != nil {
-			return r.report, fmt.Errorf("reap: %w", err)
+			return r.report, err
 		}
 		if n == 0 {
 			break
