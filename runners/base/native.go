@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/corralrun/corral/internal/envmerge"
@@ -38,6 +39,7 @@ type NativeEnvironment struct {
 	mu      sync.Mutex
 	envs    []*resources.EnvironmentVariable
 	grace   time.Duration
+	stopSig syscall.Signal
 	maxLine int
 	logger  *slog.Logger
 	live    map[*NativeProc]struct{}
@@ -72,6 +74,17 @@ func (native *NativeEnvironment) WithGracePeriod(d time.Duration) {
 	native.mu.Lock()
 	defer native.mu.Unlock()
 	native.grace = max(d, 0)
+}
+
+// WithStopSignal sets the signal Stop and context cancellation send to
+// the tree first, before the grace period and SIGKILL, for processes
+// created after the call; 0 means SIGTERM. SIGCONT always follows it, so
+// a stopped tree can act on it. (The reaper, stopping the trees of dead
+// owners, always sends SIGTERM.)
+func (native *NativeEnvironment) WithStopSignal(sig syscall.Signal) {
+	native.mu.Lock()
+	defer native.mu.Unlock()
+	native.stopSig = sig
 }
 
 // WithMaxLineLength sets the longest output line delivered in one Write,
@@ -150,7 +163,7 @@ func (native *NativeEnvironment) NewProcess(bin string, args ...string) (Proc, e
 		return nil, err
 	}
 	native.mu.Lock()
-	grace, logger, maxLine := native.grace, native.logger, native.maxLine
+	grace, logger, maxLine, stopSig := native.grace, native.logger, native.maxLine, native.stopSig
 	native.mu.Unlock()
 	if logger == nil {
 		logger = slog.Default()
@@ -163,6 +176,7 @@ func (native *NativeEnvironment) NewProcess(bin string, args ...string) (Proc, e
 		args:    append([]string(nil), args...),
 		grace:   grace,
 		maxLine: maxLine,
+		stopSig: stopSig,
 		logger:  logger,
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/corralrun/corral/internal/nixshell"
@@ -100,6 +101,20 @@ func (n *NixEnvironment) WithCacheDir(dir string) {
 func (n *NixEnvironment) WithGracePeriod(d time.Duration) {
 	n.materialised.WithGracePeriod(d)
 	n.wrapped.WithGracePeriod(d)
+}
+
+// WithStopSignal sets the signal Stop sends first, as on the Native
+// environment.
+func (n *NixEnvironment) WithStopSignal(sig syscall.Signal) {
+	n.materialised.WithStopSignal(sig)
+	n.wrapped.WithStopSignal(sig)
+}
+
+// WithMaxLineLength sets the longest output line delivered in one Write,
+// as on the Native environment.
+func (n *NixEnvironment) WithMaxLineLength(size int) {
+	n.materialised.WithMaxLineLength(size)
+	n.wrapped.WithMaxLineLength(size)
 }
 
 // WithLogger sets the logger of the environment and of processes created

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/corralrun/corral/internal/envmerge"
@@ -48,7 +49,8 @@ type NativeProc struct {
 	pathAt  string // the PATH it was resolved with
 	args    []string
 	grace   time.Duration
-	maxLine int // 0: lines.DefaultMaxLine
+	maxLine int            // 0: lines.DefaultMaxLine
+	stopSig syscall.Signal // 0: SIGTERM
 	logger  *slog.Logger
 
 	mu        sync.Mutex

@@ -10,10 +10,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -265,5 +267,38 @@ func TestNativeStartNamesBadDir(t *testing.T) {
 	err = p.Start(testCtx(t))
 	if err == nil || !strings.Contains(err.Error(), "directory "+missing) || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Start in a missing dir: %v, want an error naming %s", err, missing)
+	}
+}
+
+// WithStopSignal chooses what Stop sends first.
+func TestNativeStopSignal(t *testing.T) {
+	for _, kind := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
+		t.Run(string(kind), func(t *testing.T) {
+			if kind == ContainmentCgroup && probeContainment().Kind != ContainmentCgroup {
+				requireOrSkip(t, "no writable cgroup here")
+			}
+			env := newTestNative(t)
+			env.containment = Containment{Kind: kind, Where: probeContainment().Where}
+			env.WithStopSignal(syscall.SIGINT)
+			env.WithGracePeriod(time.Minute)
+			p, err := env.NewProcess("sh", "-c", "trap 'echo got INT; exit 0' INT; trap 'echo got TERM; exit 0' TERM; echo ready; while :; do sleep 0.05; done")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &lineRecorder{}
+			ready := newBenchLineSignal("ready")
+			p.WithOutput(io.MultiWriter(rec, ready))
+			ctx := testCtx(t)
+			if err := p.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			<-ready.seen
+			if err := p.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := rec.all(); !slices.Contains(got, "got INT\n") || slices.Contains(got, "got TERM\n") {
+				t.Fatalf("output %q, want the tree to get SIGINT, not SIGTERM", got)
+			}
+		})
 	}
 }

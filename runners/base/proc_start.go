@@ -55,7 +55,7 @@ func (proc *NativeProc) start(ctx context.Context) (stopOnCancel func() bool, er
 		return nil, fmt.Errorf("start %s: %w", proc.bin, err)
 	}
 	proc.done = make(chan struct{})
-	proc.seq = stop.New(treeTarget{proc}, stop.Options{Grace: proc.grace})
+	proc.seq = stop.New(treeTarget{proc}, stop.Options{Grace: proc.grace, Signal: proc.stopSig})
 	if err := proc.startLocked(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", proc.bin, err)
 	}
