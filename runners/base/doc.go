@@ -94,9 +94,15 @@
 // membership of the group of a leader whose PID and start time still
 // match. Every process is pinned with a pidfd before the check that
 // precedes its signal. A record of another boot is simply removed. An
-// owner in another PID namespace cannot be judged from here: its tree is
-// never signalled, and its record is forgotten once nothing of the tree is
-// left and the record is a minute old. A record that
+// owner in another PID namespace cannot be judged by its PID from here:
+// every owner also holds, for its whole life, a flock on
+// runs/.owner-<namespace>-<pid>-<start>.lock, which the kernel releases
+// when it dies; a reaper that can take that lock knows the owner is dead
+// and stops its tree as any other (membership is proven as always: the
+// cgroup and its mark, or CORRAL_TREE). Without such a lock (an owner of
+// an older corral) the tree is never signalled, and its record is
+// forgotten once nothing of the tree is left and the record is a minute
+// old. A record that
 // is malformed, larger than 64 KiB, a symlink, not a regular file, another
 // user's, or names something that is not our cgroup is moved to
 // runs/.setaside with a warning and never acted on.

@@ -33,6 +33,7 @@ func WritePgidFile(pgid int, cwd string, argv []string) error {
 	if len(argv) > 0 {
 		name = argv[0]
 	}
+	store.HoldOwnerLock() // best effort: for reapers in other PID namespaces
 	rec, err := records.NewExternal(leader, name, DefaultGracePeriod)
 	if err != nil {
 		return fmt.Errorf("write pgid record: %w", err)

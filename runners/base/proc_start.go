@@ -73,6 +73,11 @@ func (proc *NativeProc) startLocked() error {
 	if err != nil {
 		return err
 	}
+	if err := store.HoldOwnerLock(); err != nil {
+		// Only reapers in another PID namespace need it; here the owner's
+		// PID and start time prove its liveness.
+		proc.logger.Debug("corral: owner lock", "err", err)
+	}
 	rec, err := records.New(proc.env.containment.Kind, "", proc.grace)
 	if err != nil {
 		return err

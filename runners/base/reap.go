@@ -74,6 +74,7 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 	}
 	r := &reaper{store: store, boot: boot, logger: logger, report: &ReapReport{}, shield: newShield()}
 	for range maxReapPasses {
+		r.liveOwners = map[string]bool{}
 		n, err := r.pass(ctx)
 		if err != nil {
 			return r.report, err
@@ -84,11 +85,15 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 	}
 	r.sweepCgroups(ctx)
 	r.store.RemoveStaleTemps(time.Minute)
+	r.store.RemoveDeadOwnerLocks(r.liveOwners)
 	return r.report, nil
 }
 
 type reaper struct {
 	shield *shield
+	// liveOwners are the lock files of owners with records left after
+	// the last pass.
+	liveOwners map[string]bool
 	store  *records.Store
 	boot   string
 	logger *slog.Logger
@@ -113,11 +118,23 @@ func (r *reaper) pass(ctx context.Context) (int, error) {
 			continue
 		}
 		switch records.Decide(rec, r.boot, records.PIDNamespace(), rec.Owner.Alive()) {
+		case records.Keep:
+			r.liveOwners[rec.OwnerLockName()] = true
 		case records.Forget:
 			r.forget(rec, 0)
 		case records.Stop:
 			stale = append(stale, rec)
 		case records.Foreign:
+			// Another PID namespace: the owner's lock, not its PID,
+			// tells whether it lives.
+			if gone, known := r.store.OwnerGone(rec); known {
+				if gone {
+					stale = append(stale, rec)
+				} else {
+					r.liveOwners[rec.OwnerLockName()] = true
+				}
+				continue
+			}
 			r.forgetIfGone(rec)
 		}
 	}

@@ -287,6 +287,34 @@ func init() {
 		}
 		return helpers["reap-owner"](args)
 	}
+	// ns-init is the first process of a PID namespace that outlives the
+	// owner it runs: it starts a reap-owner child with args, says
+	// "ready" once the owner is, then, at a line on stdin, SIGKILLs the
+	// owner, says "killed" and stays.
+	helpers["ns-init"] = func(args []string) int {
+		if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
+			return 1
+		}
+		if err := syscall.Mount("proc", "/proc", "proc", 0, ""); err != nil {
+			return 1
+		}
+		owner := exec.Command(os.Args[0], args...)
+		owner.Env = append(os.Environ(), helperEnv+"=reap-owner")
+		owner.Stderr = os.Stderr
+		out, err := owner.StdoutPipe()
+		if err != nil || owner.Start() != nil {
+			return 1
+		}
+		if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+			return 1
+		}
+		fmt.Println("ready")
+		bufio.NewReader(os.Stdin).ReadString('\n')
+		owner.Process.Kill()
+		owner.Wait()
+		fmt.Println("killed")
+		select {}
+	}
 }
 
 // An owner in another PID namespace is alive even though its PID names
@@ -445,5 +473,58 @@ func TestReapNeverSignalsItsOwnGroup(t *testing.T) {
 	}
 	if !store.Has(rec.FileName()) {
 		t.Fatal("the record of the reaper's group was removed")
+	}
+}
+
+// An owner in another PID namespace that dies while its namespace lives
+// on (a container whose init is something else) is proven dead by its
+// lock, and the host's reaper stops its tree.
+func TestReapOwnerDeadInOtherPIDNamespace(t *testing.T) {
+	if os.Getuid() != 0 {
+		requireOrSkip(t, "needs root for a PID namespace")
+	}
+	for _, containment := range []string{string(ContainmentCgroup), string(ContainmentPgroup)} {
+		t.Run(containment, func(t *testing.T) {
+			if containment == string(ContainmentCgroup) && probeContainment().Kind != ContainmentCgroup {
+				requireOrSkip(t, "no writable cgroup here")
+			}
+			t.Setenv(records.HomeEnv, t.TempDir())
+			mark := newMark(t)
+			cmd := exec.Command(os.Args[0], containment, "tree")
+			cmd.Env = append(os.Environ(), helperEnv+"=ns-init", markEnv+"="+mark, "GORACE=atexit_sleep_ms=0")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS}
+			cmd.Stderr = os.Stderr
+			in, _ := cmd.StdinPipe()
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			lines := bufio.NewReader(out)
+			if line, err := lines.ReadString('\n'); line != "ready\n" {
+				t.Fatalf("namespace said %q, %v", line, err)
+			}
+			// ns-init, the owner and the tree's five processes.
+			waitMarked(t, mark, 7)
+			if report, err := Reap(testCtx(t), ReapOptions{}); err != nil || len(report.Reaped) != 0 {
+				t.Fatalf("Reap with the owner alive = %+v, %v; want nothing reaped", report, err)
+			}
+			in.Write([]byte("kill\n"))
+			if line, err := lines.ReadString('\n'); line != "killed\n" {
+				t.Fatalf("namespace said %q, %v", line, err)
+			}
+			report, err := Reap(testCtx(t), ReapOptions{})
+			if err != nil || len(report.Reaped) != 1 || report.Reaped[0].Signalled == 0 {
+				t.Fatalf("Reap after the owner died = %+v, %v; want its tree stopped", report, err)
+			}
+			var left []int
+			pollUntil(testCtx(t), 10*time.Second, func() bool {
+				left = markedPids(mark)
+				return len(left) == 1
+			})
+			if len(left) != 1 || left[0] != cmd.Process.Pid {
+				t.Fatalf("marked processes left %v, want only the namespace's init %d", left, cmd.Process.Pid)
+			}
+		})
 	}
 }
