@@ -94,9 +94,9 @@ type reaper struct {
 	// liveOwners are the lock files of owners with records left after
 	// the last pass.
 	liveOwners map[string]bool
-	store  *records.Store
-	boot   string
-	logger *slog.Logger
+	store      *records.Store
+	boot       string
+	logger     *slog.Logger
 
 	mu     sync.Mutex
 	report *ReapReport
