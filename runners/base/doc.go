@@ -89,8 +89,11 @@
 // a lock on runs/.lock. It signals a process only if it can prove the
 // process belongs to the tree: membership of the tree's cgroup (a cgroup2
 // directory of this user, named after the record's owner and marked with
-// the tree's id), or, for a process of the record's user, the tree's
-// CORRAL_TREE value in its environment or, for WritePgidFile records,
+// the tree's id), or, for a process of the record's user (of any user
+// when that user is root: a root tree's daemon may drop privileges and is
+// still the tree's, and supervision, emptiness and the reaper use that one
+// rule), the tree's CORRAL_TREE value in its environment or, for
+// WritePgidFile records,
 // membership of the group of a leader whose PID and start time still
 // match. Every process is pinned with a pidfd before the check that
 // precedes its signal. A record of another boot is simply removed. An

@@ -4,6 +4,7 @@ package base
 
 import (
 	"errors"
+	"os"
 	"syscall"
 
 	"github.com/corralrun/corral/internal/procfs"
@@ -54,7 +55,7 @@ func (t *pgroupTree) signal(sigs ...syscall.Signal) error {
 	}
 	for _, pid := range escapedMembers(t.pgid, t.id, t.start) {
 		for _, sig := range sigs {
-			err := sys.SignalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) && sameUser(pid) })
+			err := sys.SignalVerified(pid, sig, func() bool { return carriesTree(pid, t.id) && ownedBy(pid, os.Getuid()) })
 			if err != nil && !errors.Is(err, sys.ErrNotOurs) {
 				errs = append(errs, err)
 			}

@@ -302,3 +302,29 @@ func TestNativeStopSignal(t *testing.T) {
 		})
 	}
 }
+
+// A root tree's descendant that drops privileges and leaves the group is
+// still the tree's: stopped when the leader exits (issue 11, item 2).
+func TestNativeRootTreeKeepsUnprivilegedDescendant(t *testing.T) {
+	if os.Getuid() != 0 {
+		requireOrSkip(t, "needs root")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		requireOrSkip(t, "no setpriv")
+	}
+	env := newTestNative(t)
+	env.containment = Containment{Kind: ContainmentPgroup}
+	env.WithGracePeriod(time.Second)
+	mark := newMark(t)
+	p, err := env.NewProcess("sh", "-c", "setpriv --reuid 65534 --regid 65534 --clear-groups setsid sleep 1000 & sleep 0.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.WithEnvironmentVariables(context.Background(), resources.Env(markEnv, mark))
+	if err := p.Run(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if left := waitMarkedGone(mark, 5*time.Second); len(left) > 0 {
+		t.Fatalf("the unprivileged descendant survived its tree: %v", left)
+	}
+}

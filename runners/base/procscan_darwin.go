@@ -2,7 +2,6 @@ package base
 
 import (
 	"context"
-	"os"
 
 	"github.com/corralrun/corral/internal/procfs"
 )
@@ -18,10 +17,17 @@ func treeMembers(pgid, exclude int, _ string, _ uint64) []int {
 
 func carriesTree(int, string) bool { return false }
 
-// sameUser reports whether pid runs as the calling process's user.
-func sameUser(pid int) bool {
+// ownedBy reports whether a process carrying a tree's marker may be
+// signalled as the tree's, for a tree of user uid: it must run as uid,
+// unless uid is root, whose trees' descendants may drop privileges (a
+// daemon that setuid's to nobody) and stay members; another user copying
+// a root tree's marker can only harm itself.
+func ownedBy(pid, uid int) bool {
+	if uid == 0 {
+		return true
+	}
 	info, err := procfs.InfoOf(pid)
-	return err == nil && info.UID == os.Getuid()
+	return err == nil && info.UID == uid
 }
 
 // treeEnvIndex is empty on darwin, where another process's environment

@@ -1,8 +1,6 @@
 package base
 
 import (
-	"os"
-
 	"github.com/corralrun/corral/internal/procfs"
 	"github.com/corralrun/corral/internal/records"
 )
@@ -41,10 +39,17 @@ func treeMembers(pgid, exclude int, id string, since uint64) []int {
 // can be read; others never match.
 func carriesTree(pid int, id string) bool { return procfs.EnvironHas(pid, records.TreeEnv+"="+id) }
 
-// sameUser reports whether pid runs as the calling process's user.
-func sameUser(pid int) bool {
+// ownedBy reports whether a process carrying a tree's marker may be
+// signalled as the tree's, for a tree of user uid: it must run as uid,
+// unless uid is root, whose trees' descendants may drop privileges (a
+// daemon that setuid's to nobody) and stay members; another user copying
+// a root tree's marker can only harm itself.
+func ownedBy(pid, uid int) bool {
+	if uid == 0 {
+		return true
+	}
 	info, err := procfs.InfoOf(pid)
-	return err == nil && info.UID == os.Getuid()
+	return err == nil && info.UID == uid
 }
 
 // treeEnvIndex maps tree ids to the live processes carrying them, from one

@@ -34,7 +34,7 @@ func (t cgroupTarget) release() error                  { return cgroup.Remove(t.
 // processes of the leader's group, and only while the leader itself still
 // runs with the recorded start time: without it, the group id could have
 // been recycled, and nothing proves the group is ours. Either way a member
-// must run as the record's user.
+// must run as the record's user, unless that user is root (see ownedBy).
 type pgroupTarget struct {
 	rec     *records.Record
 	known   []int // CORRAL_TREE carriers found by the pass's scan
@@ -55,12 +55,12 @@ func newPgroupTarget(rec *records.Record, env *treeEnvIndex) *pgroupTarget {
 }
 
 func (t *pgroupTarget) isOurs(pid int) bool {
+	if !t.rec.External {
+		return carriesTree(pid, t.rec.Tree) && ownedBy(pid, t.rec.UID)
+	}
 	st, err := procfs.InfoOf(pid)
 	if err != nil || st.UID != t.rec.UID {
 		return false
-	}
-	if !t.rec.External {
-		return carriesTree(pid, t.rec.Tree)
 	}
 	return st.PGID == t.rec.Leader.PID && st.Start >= t.rec.Leader.Start && t.rec.Leader.Alive()
 }
