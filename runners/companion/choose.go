@@ -1,0 +1,244 @@
+package companion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/corralrun/corral/resources"
+	"github.com/corralrun/corral/runners/base"
+	"github.com/corralrun/corral/runners/docker"
+)
+
+// The backends a companion runs on, as Backend returns them and
+// CompanionOpts.PreferredBackend names them.
+const (
+	Auto       = "auto" // PreferredBackend only: choose (also "")
+	Docker     = "docker"
+	Nix        = "nix"
+	Native     = "native"
+	Kubernetes = "kubernetes" // accepted as a name, never served: see ErrNoKubernetes
+)
+
+// ErrUnavailable is wrapped by the error of a preferred backend that
+// cannot be served here; the error names what is missing.
+var ErrUnavailable = errors.New("companion: backend unavailable")
+
+// ErrNoKubernetes is the error of PreferredBackend "kubernetes": corral
+// has no Kubernetes backend yet. It wraps ErrUnavailable.
+var ErrNoKubernetes = fmt.Errorf("%w: the kubernetes backend does not exist in corral yet; prefer docker, nix, native or auto", ErrUnavailable)
+
+// ErrUnknownBackend is wrapped by the error of a PreferredBackend that is
+// no backend's name.
+var ErrUnknownBackend = errors.New("companion: unknown backend")
+
+// engineBound bounds how long the choice waits for a Docker engine to
+// answer: an engine that is down must not make every run slow.
+const engineBound = 1500 * time.Millisecond
+
+// CompanionOpts configures NewCompanionRunner and Choose.
+type CompanionOpts struct {
+	// Name names the Docker container, corral-<Name> (letters, digits,
+	// '_', '.', '-'); "" gives a name of its own ("companion-<pid>-<random>").
+	// Native and Nix use it only in logs.
+	Name string
+	// SourceDir is the project's directory: the working directory of every
+	// process (unless WithWorkDir), where flake.nix is looked for, and
+	// what a container bind-mounts at the same path. "" means the current
+	// directory for Native and Nix, and no host directory (a headless
+	// container) for Docker.
+	SourceDir string
+	// Image is the container image; nil rules Docker out.
+	Image *resources.DockerImage
+	// PreferredBackend is "" or "auto" (choose), "docker", "nix", "native"
+	// or "kubernetes" (an error: there is no such backend yet). A backend
+	// named here that cannot be served is an error, never a fallback.
+	PreferredBackend string
+	// Logger receives the choice and everything the backend logs; nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+func (o CompanionOpts) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.Default()
+}
+
+// Choice is the backend a companion runs on and why.
+type Choice struct {
+	// Backend is Docker, Nix or Native.
+	Backend string
+	// Reason says in one sentence why Backend was chosen.
+	Reason string
+}
+
+// facts is what the choice depends on, found out by probe.
+type facts struct {
+	preference string
+	dir        string // SourceDir, absolute; "" when none was given
+	image      string // the image's full name, "" when none
+	engine     string // the engine's endpoint and product, when it answers
+	engineErr  error  // why no engine answers; nil when probed and answering
+	flake      bool   // dir holds flake.nix
+	flakeErr   error  // why flake.nix could not be looked at (other than not existing)
+	nix        string // nix's path, "" when not installed
+}
+
+// Choose decides the backend for opts without creating anything, as
+// NewCompanionRunner does: it probes the Docker engine (bounded by about
+// 1.5 s) only when an image is given and Docker may be chosen, and looks
+// for nix only when SourceDir holds flake.nix. It runs no nix. The error
+// of a backend that cannot be served wraps ErrUnavailable (ErrNoKubernetes
+// for "kubernetes", a *docker.EngineError too when no engine answers); a
+// preference that is no backend wraps ErrUnknownBackend.
+func Choose(ctx context.Context, opts CompanionOpts) (Choice, error) {
+	f, err := probe(ctx, opts)
+	if err != nil {
+		return Choice{}, err
+	}
+	return decide(f)
+}
+
+// probe gathers the facts decide needs, skipping the probes whose answer
+// cannot change the decision.
+func probe(ctx context.Context, opts CompanionOpts) (facts, error) {
+	f := facts{preference: opts.PreferredBackend}
+	if f.preference == "" {
+		f.preference = Auto
+	}
+	if opts.SourceDir != "" {
+		abs, err := filepath.Abs(opts.SourceDir)
+		if err != nil {
+			return f, fmt.Errorf("companion: source directory %q: %w", opts.SourceDir, err)
+		}
+		f.dir = abs
+	}
+	if opts.Image != nil {
+		f.image = opts.Image.FullName()
+	}
+	if f.image != "" && (f.preference == Auto || f.preference == Docker) {
+		f.engine, f.engineErr = probeEngine(ctx)
+	}
+	if f.preference == Auto || f.preference == Nix {
+		f.flake, f.flakeErr = hasFlake(f.dirOrCwd())
+		if f.flake && base.CheckNixInstalled() {
+			f.nix = "nix"
+		}
+	}
+	return f, nil
+}
+
+// probeEngine asks the engine ResolveEndpoint finds for its version,
+// within engineBound.
+func probeEngine(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, engineBound)
+	defer cancel()
+	info, err := docker.Engine(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s answers at %s (%s)", info.Server, info.Endpoint.Host, info.Endpoint.Source), nil
+}
+
+// hasFlake reports whether dir holds flake.nix.
+func hasFlake(dir string) (bool, error) {
+	_, err := os.Stat(filepath.Join(dir, "flake.nix"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// dirOrCwd is the directory Native and Nix run in: SourceDir, else the
+// current directory.
+func (f facts) dirOrCwd() string {
+	if f.dir != "" {
+		return f.dir
+	}
+	if wd, err := os.Getwd(); err == nil {
+		return wd
+	}
+	return "."
+}
+
+// decide is the whole choice as a pure function of the facts.
+func decide(f facts) (Choice, error) {
+	switch f.preference {
+	case Auto:
+		return decideAuto(f), nil
+	case Docker:
+		if err := f.dockerMissing(); err != nil {
+			return Choice{}, err
+		}
+		return Choice{Docker, fmt.Sprintf("docker was asked for: image %s, and %s.", f.image, f.engine)}, nil
+	case Nix:
+		if err := f.nixMissing(); err != nil {
+			return Choice{}, err
+		}
+		return Choice{Nix, fmt.Sprintf("nix was asked for: %s holds flake.nix and nix is installed.", f.dirOrCwd())}, nil
+	case Native:
+		reason := "native was asked for."
+		if f.image != "" {
+			reason = fmt.Sprintf("native was asked for: the image %s is not used.", f.image)
+		}
+		return Choice{Native, reason}, nil
+	case Kubernetes:
+		return Choice{}, ErrNoKubernetes
+	}
+	return Choice{}, fmt.Errorf("%w %q: want auto, docker, nix or native", ErrUnknownBackend, f.preference)
+}
+
+// decideAuto: Docker when an image is given and the engine answers, else
+// Nix when the directory holds flake.nix and nix is installed, else
+// Native. The reason says why each better backend was passed over.
+func decideAuto(f facts) Choice {
+	if f.image != "" && f.engineErr == nil {
+		return Choice{Docker, fmt.Sprintf("docker: image %s given and %s.", f.image, f.engine)}
+	}
+	notDocker := "no image given"
+	if f.image != "" {
+		notDocker = fmt.Sprintf("image %s given but %v", f.image, f.engineErr)
+	}
+	if f.flake && f.nix != "" {
+		return Choice{Nix, fmt.Sprintf("nix: %s; %s holds flake.nix and nix is installed.", notDocker, f.dirOrCwd())}
+	}
+	notNix := fmt.Sprintf("no flake.nix in %s", f.dirOrCwd())
+	switch {
+	case f.flakeErr != nil:
+		notNix = fmt.Sprintf("flake.nix in %s cannot be read (%v)", f.dirOrCwd(), f.flakeErr)
+	case f.flake:
+		notNix = fmt.Sprintf("%s holds flake.nix but nix is not installed", f.dirOrCwd())
+	}
+	return Choice{Native, fmt.Sprintf("native: %s, and %s.", notDocker, notNix)}
+}
+
+// dockerMissing says what Docker lacks here, or nil.
+func (f facts) dockerMissing() error {
+	if f.image == "" {
+		return fmt.Errorf("%w: docker needs an image (CompanionOpts.Image, --image)", ErrUnavailable)
+	}
+	if f.engineErr != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, f.engineErr)
+	}
+	return nil
+}
+
+// nixMissing says what Nix lacks here, or nil.
+func (f facts) nixMissing() error {
+	switch {
+	case f.flakeErr != nil:
+		return fmt.Errorf("%w: nix: flake.nix in %s: %w", ErrUnavailable, f.dirOrCwd(), f.flakeErr)
+	case !f.flake:
+		return fmt.Errorf("%w: nix needs a flake.nix in %s; create one or choose the directory that has it", ErrUnavailable, f.dirOrCwd())
+	case f.nix == "":
+		return fmt.Errorf("%w: nix needs nix installed, and it is not in PATH; install it: %s", ErrUnavailable, base.NixInstallCommand())
+	}
+	return nil
+}
