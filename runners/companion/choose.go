@@ -29,9 +29,30 @@ const (
 // cannot be served here; the error names what is missing.
 var ErrUnavailable = errors.New("companion: backend unavailable")
 
-// ErrNoKubernetes is the error of PreferredBackend "kubernetes": corral
-// has no Kubernetes backend yet. It wraps ErrUnavailable.
-var ErrNoKubernetes = fmt.Errorf("%w: the kubernetes backend does not exist in corral yet; prefer docker, nix, native or auto", ErrUnavailable)
+// ErrNoKubernetes is the cause of PreferredBackend "kubernetes": corral
+// has no Kubernetes backend yet.
+var ErrNoKubernetes = errors.New("the kubernetes backend does not exist in corral yet; prefer docker, nix, native or auto")
+
+// UnavailableError is the error of a preferred backend that cannot be
+// served here. errors.Is(err, ErrUnavailable) holds, and so does
+// errors.Is (and errors.As) on the cause, such as a *docker.EngineError.
+type UnavailableError struct {
+	// Backend is the backend asked for.
+	Backend string
+	// Missing says what is missing, and what to do about it.
+	Missing error
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("companion: the %s backend cannot run here: %v", e.Backend, e.Missing)
+}
+
+// Unwrap gives ErrUnavailable and the cause.
+func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Missing} }
+
+func unavailable(backend string, format string, args ...any) error {
+	return &UnavailableError{Backend: backend, Missing: fmt.Errorf(format, args...)}
+}
 
 // ErrUnknownBackend is wrapped by the error of a PreferredBackend that is
 // no backend's name.
@@ -103,7 +124,23 @@ func Choose(ctx context.Context, opts CompanionOpts) (Choice, error) {
 	if err != nil {
 		return Choice{}, err
 	}
-	return decide(f)
+	c, err := decide(f)
+	if err != nil {
+		return Choice{}, err
+	}
+	logChoice(opts, c)
+	return c, nil
+}
+
+// logChoice logs the choice: at Warn when an image was given and is not
+// used (the caller asked for a container and gets none), else at Info.
+func logChoice(opts CompanionOpts, c Choice) {
+	level := slog.LevelInfo
+	if opts.Image != nil && c.Backend != Docker {
+		level = slog.LevelWarn
+	}
+	opts.logger().Log(context.Background(), level, "corral: companion backend chosen",
+		"name", opts.Name, "backend", c.Backend, "reason", c.Reason)
 }
 
 // probe gathers the facts decide needs, skipping the probes whose answer
@@ -190,7 +227,7 @@ func decide(f facts) (Choice, error) {
 		}
 		return Choice{Native, reason}, nil
 	case Kubernetes:
-		return Choice{}, ErrNoKubernetes
+		return Choice{}, &UnavailableError{Backend: Kubernetes, Missing: ErrNoKubernetes}
 	}
 	return Choice{}, fmt.Errorf("%w %q: want auto, docker, nix or native", ErrUnknownBackend, f.preference)
 }
@@ -200,14 +237,14 @@ func decide(f facts) (Choice, error) {
 // Native. The reason says why each better backend was passed over.
 func decideAuto(f facts) Choice {
 	if f.image != "" && f.engineErr == nil {
-		return Choice{Docker, fmt.Sprintf("docker: image %s given and %s.", f.image, f.engine)}
+		return Choice{Docker, fmt.Sprintf("docker was chosen: image %s given and %s.", f.image, f.engine)}
 	}
 	notDocker := "no image given"
 	if f.image != "" {
 		notDocker = fmt.Sprintf("image %s given but %v", f.image, f.engineErr)
 	}
 	if f.flake && f.nix != "" {
-		return Choice{Nix, fmt.Sprintf("nix: %s; %s holds flake.nix and nix is installed.", notDocker, f.dirOrCwd())}
+		return Choice{Nix, fmt.Sprintf("nix was chosen: %s, and %s holds flake.nix and nix is installed.", notDocker, f.dirOrCwd())}
 	}
 	notNix := fmt.Sprintf("no flake.nix in %s", f.dirOrCwd())
 	switch {
@@ -216,16 +253,16 @@ func decideAuto(f facts) Choice {
 	case f.flake:
 		notNix = fmt.Sprintf("%s holds flake.nix but nix is not installed", f.dirOrCwd())
 	}
-	return Choice{Native, fmt.Sprintf("native: %s, and %s.", notDocker, notNix)}
+	return Choice{Native, fmt.Sprintf("native was chosen: %s, and %s.", notDocker, notNix)}
 }
 
 // dockerMissing says what Docker lacks here, or nil.
 func (f facts) dockerMissing() error {
 	if f.image == "" {
-		return fmt.Errorf("%w: docker needs an image (CompanionOpts.Image, --image)", ErrUnavailable)
+		return unavailable(Docker, "it needs an image (CompanionOpts.Image, --image)")
 	}
 	if f.engineErr != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, f.engineErr)
+		return &UnavailableError{Backend: Docker, Missing: f.engineErr}
 	}
 	return nil
 }
@@ -234,11 +271,11 @@ func (f facts) dockerMissing() error {
 func (f facts) nixMissing() error {
 	switch {
 	case f.flakeErr != nil:
-		return fmt.Errorf("%w: nix: flake.nix in %s: %w", ErrUnavailable, f.dirOrCwd(), f.flakeErr)
+		return unavailable(Nix, "flake.nix in %s: %w", f.dirOrCwd(), f.flakeErr)
 	case !f.flake:
-		return fmt.Errorf("%w: nix needs a flake.nix in %s; create one or choose the directory that has it", ErrUnavailable, f.dirOrCwd())
+		return unavailable(Nix, "it needs a flake.nix in %s; create one or choose the directory that has it", f.dirOrCwd())
 	case f.nix == "":
-		return fmt.Errorf("%w: nix needs nix installed, and it is not in PATH; install it: %s", ErrUnavailable, base.NixInstallCommand())
+		return unavailable(Nix, "it needs nix, which is not in PATH; install it: %s", base.NixInstallCommand())
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func TestDecide(t *testing.T) {
 		{"docker, no engine", facts{preference: Docker, image: img, engineErr: noEngine}, "", ErrUnavailable, []string{"unix:///nonexistent.sock"}},
 		{"docker, served", facts{preference: Docker, image: img, engine: up}, Docker, nil, []string{"docker was asked for"}},
 		{"nix, no flake", facts{preference: Nix, dir: dir, nix: "nix"}, "", ErrUnavailable, []string{"flake.nix in /src/app"}},
-		{"nix, no nix", facts{preference: Nix, dir: dir, flake: true}, "", ErrUnavailable, []string{"nix installed", "install it"}},
+		{"nix, no nix", facts{preference: Nix, dir: dir, flake: true}, "", ErrUnavailable, []string{"needs nix", "install it"}},
 		{"nix, served", facts{preference: Nix, dir: dir, flake: true, nix: "nix"}, Nix, nil, []string{"nix was asked for"}},
 		{"native", facts{preference: Native, dir: dir, flake: true, nix: "nix"}, Native, nil, []string{"native was asked for"}},
 		{"native with an image", facts{preference: Native, image: img}, Native, nil, []string{"image " + img + " is not used"}},

@@ -91,7 +91,6 @@ func NewCompanionRunner(ctx context.Context, opts CompanionOpts) (CompanionRunne
 		return nil, err
 	}
 	c := &companion{choice: choice, log: opts.logger()}
-	c.logChoice(opts)
 	switch choice.Backend {
 	case Docker:
 		err = c.newDocker(ctx, opts)
@@ -104,17 +103,6 @@ func NewCompanionRunner(ctx context.Context, opts CompanionOpts) (CompanionRunne
 		return nil, err
 	}
 	return c, nil
-}
-
-// logChoice logs the choice: at Warn when an image was given and is not
-// used (the caller asked for a container and gets none), else at Info.
-func (c *companion) logChoice(opts CompanionOpts) {
-	level := slog.LevelInfo
-	if opts.Image != nil && c.choice.Backend != Docker {
-		level = slog.LevelWarn
-	}
-	c.log.Log(context.Background(), level, "corral: companion backend chosen",
-		"name", opts.Name, "backend", c.choice.Backend, "reason", c.choice.Reason)
 }
 
 // companion is the CompanionRunner. dockerEnv is set on Docker; on Native
@@ -149,7 +137,7 @@ func (c *companion) newDocker(ctx context.Context, opts CompanionOpts) error {
 		env, err = docker.NewDockerHeadlessEnvironment(ctx, opts.Image, name)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return &UnavailableError{Backend: Docker, Missing: err}
 	}
 	env.WithLogger(opts.Logger)
 	c.env, c.dockerEnv = env, env
@@ -159,7 +147,7 @@ func (c *companion) newDocker(ctx context.Context, opts CompanionOpts) error {
 func (c *companion) newNix(ctx context.Context, opts CompanionOpts) error {
 	env, err := base.NewNixEnvironment(ctx, hostDir(opts.SourceDir))
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return &UnavailableError{Backend: Nix, Missing: err}
 	}
 	env.WithLogger(opts.Logger)
 	if cache, err := NixCacheDir(); err == nil {
