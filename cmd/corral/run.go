@@ -26,7 +26,6 @@ const (
 	backendDocker = companion.Docker
 )
 
-
 // exitNotFound is the shell's status for a command that cannot be found.
 const exitNotFound = 127
 

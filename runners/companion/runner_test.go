@@ -157,7 +157,7 @@ func TestHostSettings(t *testing.T) {
 		configure func(r companion.CompanionRunner, dir string)
 		mention   string // "" : accepted
 	}{
-		{"mount elsewhere", func(r companion.CompanionRunner, dir string) { r.WithMount(dir, "/data") }, "mount " },
+		{"mount elsewhere", func(r companion.CompanionRunner, dir string) { r.WithMount(dir, "/data") }, "mount "},
 		{"mount onto itself", func(r companion.CompanionRunner, dir string) { r.WithMount(dir, dir) }, ""},
 		{"port to another", func(r companion.CompanionRunner, _ string) { r.WithPortMapping(context.Background(), 18080, 80) }, "port mapping 18080:80"},
 		{"port to itself", func(r companion.CompanionRunner, _ string) { r.WithPortMapping(context.Background(), 18080, 18080) }, ""},
