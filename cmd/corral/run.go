@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/corralrun/corral/resources"
 	"github.com/corralrun/corral/runners/base"
 	"github.com/corralrun/corral/runners/companion"
+	"github.com/corralrun/corral/runners/docker"
 	"github.com/spf13/cobra"
 )
 
@@ -151,13 +153,27 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 // only the chosen backend takes. An unknown backend is a usage error; one
 // that cannot run here an error naming what is missing.
 func (opts *runOptions) choose(ctx context.Context, d *deps, cmdPath string, cfg *runConfig) error {
+	logger := d.logger()
+	if opts.explain {
+		// The choice is printed below; its log line would say it twice.
+		logger = slog.New(slog.DiscardHandler)
+	}
 	choice, err := companion.Choose(ctx, companion.CompanionOpts{
-		SourceDir: cfg.dir, Image: cfg.image, PreferredBackend: opts.backend, Logger: d.logger(),
+		SourceDir: cfg.dir, Image: cfg.image, PreferredBackend: opts.backend, Logger: logger,
 	})
 	var unavailable *companion.UnavailableError
 	switch {
 	case errors.Is(err, companion.ErrUnknownBackend):
 		return usageErrorf(cmdPath, "unknown backend %q: want auto, native, nix or docker", opts.backend)
+	case errors.As(err, &unavailable) && unavailable.Backend == backendDocker && cfg.image == nil:
+		// Bad usage first; the engine too when it does not answer, so
+		// that one line names everything missing.
+		msg := "--backend docker needs --image REF"
+		var engine *docker.EngineError
+		if errors.As(err, &engine) {
+			msg += "; and " + engine.Error()
+		}
+		return &usageError{cmd: cmdPath, err: errors.New(msg)}
 	case errors.As(err, &unavailable):
 		return fmt.Errorf("--backend %s cannot run here: %w", unavailable.Backend, unavailable.Missing)
 	case err != nil:

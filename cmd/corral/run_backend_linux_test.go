@@ -80,6 +80,9 @@ func TestRunBackendNotServed(t *testing.T) {
 		{"docker without an engine", map[string]string{"DOCKER_HOST": "unix:///nonexistent.sock"},
 			[]string{"--backend", "docker", "--image", "busybox"}, 1,
 			[]string{"--backend docker cannot run here", "unix:///nonexistent.sock", "DOCKER_HOST"}},
+		{"docker without an engine or an image", map[string]string{"DOCKER_HOST": "unix:///nonexistent.sock"},
+			[]string{"--backend", "docker"}, 2,
+			[]string{"--backend docker needs --image REF", "unix:///nonexistent.sock", "DOCKER_HOST"}},
 		{"nix without nix", map[string]string{"PATH": emptyPath},
 			[]string{"--backend", "nix", "--dir", filepath.Join("..", "..", "testdata", "nix", "vars")}, 1,
 			[]string{"--backend nix cannot run here", "nix, which is not in PATH"}},
@@ -117,5 +120,15 @@ func TestRunAutoImageWithoutEngineWarns(t *testing.T) {
 	r := runCLI(t, "", "run", "--image", "busybox", "--dir", t.TempDir(), "--", "true")
 	if r.code != 0 || !strings.Contains(r.stderr, "unix:///nonexistent.sock") || !strings.Contains(r.stderr, "backend=native") {
 		t.Fatalf("code %d, stderr %q; want 0 and a warning naming the endpoint and the backend", r.code, r.stderr)
+	}
+}
+
+// With --explain, the fallback is said once: the explain line, no
+// warning besides.
+func TestRunExplainImageWithoutEngineOneLine(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+	r := runCLI(t, "", "run", "--explain", "--image", "busybox", "--dir", t.TempDir(), "--", "true")
+	if r.code != 0 || countLines(r.stderr) != 1 || !strings.HasPrefix(r.stderr, "corral: native was chosen: image busybox given but no engine answers at unix:///nonexistent.sock (DOCKER_HOST)") {
+		t.Fatalf("code %d, stderr %q; want 0 and one explain line", r.code, r.stderr)
 	}
 }

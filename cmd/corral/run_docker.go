@@ -43,12 +43,11 @@ func parseVolume(s string) (volumeMapping, error) {
 	return volumeMapping{host: abs, container: ctr}, nil
 }
 
-// dockerConfig checks --image and -v: an image that parses (required by
-// --backend docker, refused by native and nix), and volumes that exist.
+// dockerConfig checks --image and -v: an image that parses (refused by
+// native and nix; choose says that docker needs one), and volumes that
+// exist.
 func (opts *runOptions) dockerConfig(cmdPath string, cfg *runConfig) error {
 	switch {
-	case opts.image == "" && opts.backend == backendDocker:
-		return usageErrorf(cmdPath, "--backend docker needs --image REF")
 	case opts.image != "" && (opts.backend == backendNative || opts.backend == backendNix):
 		return usageErrorf(cmdPath, "--image needs --backend docker or auto, not %s", opts.backend)
 	case opts.image != "":

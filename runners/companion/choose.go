@@ -160,7 +160,9 @@ func probe(ctx context.Context, opts CompanionOpts) (facts, error) {
 	if opts.Image != nil {
 		f.image = opts.Image.FullName()
 	}
-	if f.image != "" && (f.preference == Auto || f.preference == Docker) {
+	// Docker asked for is probed even without an image, so that the error
+	// names every missing piece at once.
+	if (f.image != "" && f.preference == Auto) || f.preference == Docker {
 		f.engine, f.engineErr = probeEngine(ctx)
 	}
 	if f.preference == Auto || f.preference == Nix {
@@ -241,7 +243,7 @@ func decideAuto(f facts) Choice {
 	}
 	notDocker := "no image given"
 	if f.image != "" {
-		notDocker = fmt.Sprintf("image %s given but %v", f.image, f.engineErr)
+		notDocker = fmt.Sprintf("image %s given but %s", f.image, engineGone(f.engineErr))
 	}
 	if f.flake && f.nix != "" {
 		return Choice{Nix, fmt.Sprintf("nix was chosen: %s, and %s holds flake.nix and nix is installed.", notDocker, f.dirOrCwd())}
@@ -258,6 +260,9 @@ func decideAuto(f facts) Choice {
 
 // dockerMissing says what Docker lacks here, or nil.
 func (f facts) dockerMissing() error {
+	if f.image == "" && f.engineErr != nil {
+		return unavailable(Docker, "it needs an image (CompanionOpts.Image, --image), and %w", f.engineErr)
+	}
 	if f.image == "" {
 		return unavailable(Docker, "it needs an image (CompanionOpts.Image, --image)")
 	}
@@ -278,4 +283,14 @@ func (f facts) nixMissing() error {
 		return unavailable(Nix, "it needs nix, which is not in PATH; install it: %s", base.NixInstallCommand())
 	}
 	return nil
+}
+
+// engineGone says briefly why no engine answers, for a reason: the
+// endpoint and how it was chosen, without the advice the full error gives.
+func engineGone(err error) string {
+	var ee *docker.EngineError
+	if errors.As(err, &ee) {
+		return fmt.Sprintf("no engine answers at %s (%s)", ee.Endpoint.Host, ee.Endpoint.Source)
+	}
+	return err.Error()
 }

@@ -35,6 +35,7 @@ func TestDecide(t *testing.T) {
 		{"auto, unreadable flake", facts{preference: Auto, dir: dir, flakeErr: errors.New("permission denied")}, Native, nil,
 			[]string{"cannot be read", "permission denied"}},
 		{"docker, no image", facts{preference: Docker, dir: dir}, "", ErrUnavailable, []string{"needs an image"}},
+		{"docker, no image, no engine", facts{preference: Docker, engineErr: noEngine}, "", ErrUnavailable, []string{"needs an image", "unix:///nonexistent.sock"}},
 		{"docker, no engine", facts{preference: Docker, image: img, engineErr: noEngine}, "", ErrUnavailable, []string{"unix:///nonexistent.sock"}},
 		{"docker, served", facts{preference: Docker, image: img, engine: up}, Docker, nil, []string{"docker was asked for"}},
 		{"nix, no flake", facts{preference: Nix, dir: dir, nix: "nix"}, "", ErrUnavailable, []string{"flake.nix in /src/app"}},
