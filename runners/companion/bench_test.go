@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corralrun/corral/internal/proctest"
 	"github.com/corralrun/corral/runners/base"
 	"github.com/corralrun/corral/runners/companion"
 	"github.com/corralrun/corral/runners/docker"
@@ -75,7 +76,7 @@ func median(ds []time.Duration) time.Duration {
 func BenchmarkChooseDocker(b *testing.B) {
 	ctx := context.Background()
 	if !docker.EngineRunning(ctx) {
-		b.Skip("no Docker engine (bash scripts/services/docker.sh start)")
+		proctest.SkipOrFail(b, "no Docker engine (bash scripts/services/docker.sh start)")
 	}
 	img := testImage(b)
 	dir := b.TempDir()
