@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/corralrun/corral/internal/records"
@@ -63,6 +64,13 @@ type CompanionRunner interface {
 	// WithGracePeriod sets how long Stop waits between the stop signal and
 	// SIGKILL, for processes created after the call.
 	WithGracePeriod(d time.Duration)
+	// WithStopSignal sets the signal Stop sends first (0: SIGTERM), for
+	// processes created after the call. In a container it is sent by
+	// name with kill -s, so only named signals work there.
+	WithStopSignal(sig syscall.Signal)
+	// WithMaxLineLength sets the longest output line delivered in one
+	// Write (default 64 MiB), for processes created after the call.
+	WithMaxLineLength(n int)
 
 	// RunnerEnv is the backend's own environment: a
 	// *docker.DockerEnvironment, *base.NixEnvironment or
@@ -78,6 +86,8 @@ type CompanionRunner interface {
 type backendEnv interface {
 	base.RunnerEnvironment
 	WithGracePeriod(time.Duration)
+	WithStopSignal(syscall.Signal)
+	WithMaxLineLength(int)
 }
 
 // NewCompanionRunner chooses the backend (Choose), logs the choice and its
@@ -202,6 +212,8 @@ func (c *companion) Stop(ctx context.Context) error     { return c.env.Stop(ctx)
 func (c *companion) Shutdown(ctx context.Context) error { return c.env.Shutdown(ctx) }
 func (c *companion) WithBinary(bin string) error        { return c.env.WithBinary(bin) }
 func (c *companion) WithGracePeriod(d time.Duration)    { c.env.WithGracePeriod(d) }
+func (c *companion) WithStopSignal(sig syscall.Signal)  { c.env.WithStopSignal(sig) }
+func (c *companion) WithMaxLineLength(n int)            { c.env.WithMaxLineLength(n) }
 
 func (c *companion) WithEnvironmentVariables(ctx context.Context, envs ...*resources.EnvironmentVariable) {
 	c.env.WithEnvironmentVariables(ctx, envs...)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -275,5 +276,57 @@ func TestNixCompanionCaches(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(cache); len(entries) == 0 || !strings.HasPrefix(cache, os.Getenv("CORRAL_HOME")) {
 		t.Fatalf("cache dir %s (CORRAL_HOME %s) holds %d entries", cache, os.Getenv("CORRAL_HOME"), len(entries))
+	}
+}
+
+// WithStopSignal reaches every backend: Stop sends that signal first.
+func TestStopSignal(t *testing.T) {
+	backends := map[string]func(t *testing.T, dir string) companion.CompanionRunner{
+		"native": func(t *testing.T, dir string) companion.CompanionRunner {
+			return newRunner(t, companion.CompanionOpts{SourceDir: dir, PreferredBackend: companion.Native})
+		},
+		"nix": func(t *testing.T, dir string) companion.CompanionRunner {
+			requireNix(t)
+			writeFlake(t, dir)
+			return newRunner(t, companion.CompanionOpts{SourceDir: dir, PreferredBackend: companion.Nix})
+		},
+		"docker": func(t *testing.T, dir string) companion.CompanionRunner {
+			useEngine(t, testEngines()[0])
+			return newRunner(t, companion.CompanionOpts{Name: testName(t), SourceDir: dir, Image: testImage(t), PreferredBackend: companion.Docker})
+		},
+	}
+	for name, newR := range backends {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			r := newR(t, t.TempDir())
+			r.WithStopSignal(syscall.SIGUSR1)
+			r.WithGracePeriod(10 * time.Second)
+			ctx := ctxT(t)
+			if err := r.Init(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p, err := r.NewProcess("sh", "-c", `trap 'echo got-usr1; exit 0' USR1; echo ready; while :; do sleep 0.05; done`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out syncBuffer
+			p.WithOutput(&out)
+			if err := p.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for !strings.Contains(out.String(), "ready") {
+				if ctx.Err() != nil {
+					t.Fatal("no ready line")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			start := time.Now()
+			if err := p.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "got-usr1") || time.Since(start) > 5*time.Second {
+				t.Fatalf("output %q after %v: want got-usr1 well before the 10 s grace", out.String(), time.Since(start))
+			}
+		})
 	}
 }
