@@ -125,31 +125,6 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
-func TestChooseBackend(t *testing.T) {
-	tests := []struct {
-		backend, image, want string
-		wantErr              bool
-	}{
-		{"auto", "", "native", false},
-		{"", "", "native", false},
-		{"auto", "busybox", "docker", false},
-		{"native", "", "native", false},
-		{"native", "busybox", "", true},
-		{"nix", "", "nix", false},
-		{"nix", "busybox", "", true},
-		{"docker", "", "docker", false},
-		{"docker", "busybox", "docker", false},
-		{"Native", "", "", true},
-		{"podman", "", "", true},
-	}
-	for _, tt := range tests {
-		got, err := chooseBackend(tt.backend, tt.image)
-		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("chooseBackend(%q, %q) = %q, %v; want %q, error %v", tt.backend, tt.image, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
 func TestParsePortMapping(t *testing.T) {
 	tests := []struct {
 		in      string

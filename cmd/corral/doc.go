@@ -9,10 +9,12 @@
 // Exit codes:
 //
 //	0     success
-//	1     an error of corral itself ("corral: <message>" on stderr)
+//	1     an error of corral itself ("corral: <message>" on stderr), such
+//	      as a --backend that cannot run here (one line naming what is
+//	      missing: the engine's endpoint, nix, …)
 //	2     bad usage: unknown command or flag, missing or malformed
-//	      argument, a backend this build cannot serve; one line on stderr
-//	      naming the problem and pointing to --help, never a usage dump
+//	      argument, an unknown backend; one line on stderr naming the
+//	      problem and pointing to --help, never a usage dump
 //	N     corral run: the command exited with status N
 //	128+N corral run: the command died of signal N, or corral itself
 //	      received signal N (SIGINT, SIGTERM, SIGHUP) and stopped the tree
@@ -28,8 +30,19 @@
 //     flake.nix, flake.lock and nix stay the same. While nix works for more
 //     than a second, stderr says so: a spinner on one line, erased
 //     afterwards, when stderr is a terminal, one plain line otherwise. A
-//     flake that fails is exit 1 with nix's message on one line. `--backend
-//     auto` never picks nix: auto means docker with --image, else native.
+//     flake that fails is exit 1 with nix's message on one line.
+//   - `corral run --backend auto` (the default) chooses through
+//     runners/companion.Choose, the one place the choice is made: docker
+//     when --image is given and an engine answers within 1.5 s, else nix
+//     when --dir holds flake.nix and nix is in PATH, else native. An image
+//     given with no engine to run it is not an error: the command runs on
+//     the next best backend and a warning on stderr says so (naming the
+//     endpoint); `--backend docker` insists instead. `--explain` prints the
+//     choice and its reason on stderr, one line starting "corral: ",
+//     before the command runs. A --backend that cannot run here (docker
+//     without an engine, nix without nix, kubernetes, which corral does not
+//     have) exits 1 with one line naming what is missing; nothing runs.
+//     -p and -v are checked against the backend chosen (docker only).
 //   - `corral env` prints the variables the shell lays over corral's own
 //     environment (KEY=value lines sorted by key, or one JSON object with
 //     --json): the shell's exported variables without the build-only
@@ -66,7 +79,7 @@
 //     exec(2), and the command must see the default disposition, as under
 //     a shell.
 //   - `corral run --backend docker --image REF` (or --backend auto with
-//     --image) runs the command in a container of its own,
+//     --image and an engine) runs the command in a container of its own,
 //     corral-run-<pid>-<random>: ephemeral, idling (the image's entrypoint
 //     and command do not run), --dir bind-mounted at the same path and
 //     used as the working directory, -p HOST:CONTAINER published on
@@ -80,8 +93,9 @@
 //     live on until the next corral command's sweep (or `corral reap`)
 //     removes it: there is no guardian for containers. A missing image is
 //     pulled, with a progress line on stderr when stderr is a terminal. A
-//     bad --image, -p or -v exits 2; an engine that does not answer exits
-//     1 with one line naming the endpoint and how it was chosen.
+//     bad --image, -p or -v exits 2; an engine that does not answer
+//     `--backend docker` exits 1 with one line naming the endpoint and how
+//     it was chosen.
 //   - Every command that reaps first also sweeps corral's containers
 //     (runners/docker.ReapStaleContainers), bounded by 3 s; without an
 //     engine socket that costs microseconds. `corral reap` prints what it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -13,15 +14,18 @@ import (
 
 	"github.com/corralrun/corral/resources"
 	"github.com/corralrun/corral/runners/base"
+	"github.com/corralrun/corral/runners/companion"
+	"github.com/corralrun/corral/runners/docker"
 	"github.com/spf13/cobra"
 )
 
-// Backends `corral run --backend` accepts.
+// Backends `corral run --backend` accepts: the companion's names
+// (kubernetes is accepted too, and refused by the companion).
 const (
-	backendAuto   = "auto"
-	backendNative = "native"
-	backendNix    = "nix"
-	backendDocker = "docker"
+	backendAuto   = companion.Auto
+	backendNative = companion.Native
+	backendNix    = companion.Nix
+	backendDocker = companion.Docker
 )
 
 // exitNotFound is the shell's status for a command that cannot be found.
@@ -35,6 +39,7 @@ type runOptions struct {
 	ports   []string
 	volumes []string
 	grace   string
+	explain bool
 	command []string
 }
 
@@ -76,7 +81,8 @@ it at once.`,
 	flags := cmd.Flags()
 	// Flags stop at the command: in `corral run ls -l`, -l is ls's.
 	flags.SetInterspersed(false)
-	flags.StringVar(&opts.backend, "backend", backendAuto, "where to run: auto, native, nix or docker")
+	flags.StringVar(&opts.backend, "backend", backendAuto, "where to run: auto (docker with --image, nix in a flake directory, else native), native, nix or docker")
+	flags.BoolVar(&opts.explain, "explain", false, "say on stderr which backend runs the command and why, before it runs")
 	flags.StringVar(&opts.image, "image", "", "container image for the docker backend")
 	flags.StringVar(&opts.dir, "dir", ".", "directory the command runs in")
 	flags.StringArrayVarP(&opts.env, "env", "e", nil, "set an environment variable, KEY=VALUE (repeatable)")
@@ -86,11 +92,15 @@ it at once.`,
 	return cmd
 }
 
-// runRun checks opts, reaps what dead corral processes left, then runs
-// the command and returns its outcome as an error exitCode understands.
+// runRun checks opts, chooses the backend, reaps what dead corral
+// processes left, then runs the command and returns its outcome as an
+// error exitCode understands.
 func runRun(ctx context.Context, d *deps, opts *runOptions) error {
 	cfg, err := opts.config("corral run")
 	if err != nil {
+		return err
+	}
+	if err := opts.choose(ctx, d, "corral run", cfg); err != nil {
 		return err
 	}
 	d.reapFirst(ctx)
@@ -100,7 +110,8 @@ func runRun(ctx context.Context, d *deps, opts *runOptions) error {
 	return runNative(ctx, d, cfg)
 }
 
-// config checks the options; every error is a usage error for cmdPath.
+// config checks the options that need no look at the host; every error
+// is a usage error for cmdPath.
 func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 	cfg := &runConfig{dir: opts.dir, command: opts.command}
 	if fi, err := os.Stat(opts.dir); err != nil || !fi.IsDir() {
@@ -125,55 +136,60 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 		return nil, usageErrorf(cmdPath, "bad --grace %q: want a duration of zero or more, such as 10s or 1m30s", opts.grace)
 	}
 	cfg.grace = grace
-	cfg.backend, err = chooseBackend(opts.backend, opts.image)
-	if err != nil {
-		return nil, &usageError{cmd: cmdPath, err: err}
+	if err := opts.dockerConfig(cmdPath, cfg); err != nil {
+		return nil, err
 	}
-	if len(cfg.ports) > 0 && cfg.backend != backendDocker {
-		return nil, usageErrorf(cmdPath, "-p needs --backend docker: a %s command binds host ports itself", cfg.backend)
-	}
-	if len(opts.volumes) > 0 && cfg.backend != backendDocker {
-		return nil, usageErrorf(cmdPath, "-v needs --backend docker: a %s command sees the host's files already", cfg.backend)
-	}
-	if cfg.backend == backendDocker {
-		if err := opts.dockerConfig(cmdPath, cfg); err != nil {
-			return nil, err
-		}
-		return cfg, nil
-	}
-	if cfg.backend == backendNix {
+	if opts.backend == backendNix {
 		if err := checkFlakeDir(cmdPath, opts.dir); err != nil {
 			return nil, err
 		}
 	}
-	if cfg.backend != backendNative && cfg.backend != backendNix {
-		hint := "use --backend native"
-		if opts.image != "" {
-			hint = "--image needs it"
-		}
-		return nil, usageErrorf(cmdPath, "the %s backend is not available yet; %s", cfg.backend, hint)
-	}
 	return cfg, nil
 }
 
-// chooseBackend resolves --backend and --image to the backend to use.
-// auto means docker with an image, else native.
-func chooseBackend(backend, image string) (string, error) {
-	switch backend {
-	case "", backendAuto:
-		if image != "" {
-			return backendDocker, nil
-		}
-		return backendNative, nil
-	case backendDocker:
-		return backendDocker, nil
-	case backendNative, backendNix:
-		if image != "" {
-			return "", fmt.Errorf("--image needs --backend docker or auto, not %s", backend)
-		}
-		return backend, nil
+// choose asks the companion's choice (runners/companion.Choose, the one
+// place the choice is made) for the backend of --backend, --image and
+// --dir, says it on stderr under --explain, and checks the options that
+// only the chosen backend takes. An unknown backend is a usage error; one
+// that cannot run here an error naming what is missing.
+func (opts *runOptions) choose(ctx context.Context, d *deps, cmdPath string, cfg *runConfig) error {
+	logger := d.logger()
+	if opts.explain {
+		// The choice is printed below; its log line would say it twice.
+		logger = slog.New(slog.DiscardHandler)
 	}
-	return "", fmt.Errorf("unknown backend %q: want auto, native, nix or docker", backend)
+	choice, err := companion.Choose(ctx, companion.CompanionOpts{
+		SourceDir: cfg.dir, Image: cfg.image, PreferredBackend: opts.backend, Logger: logger,
+	})
+	var unavailable *companion.UnavailableError
+	switch {
+	case errors.Is(err, companion.ErrUnknownBackend):
+		return usageErrorf(cmdPath, "unknown backend %q: want auto, native, nix or docker", opts.backend)
+	case errors.As(err, &unavailable) && unavailable.Backend == backendDocker && cfg.image == nil:
+		// Bad usage first; the engine too when it does not answer, so
+		// that one line names everything missing.
+		msg := "--backend docker needs --image REF"
+		var engine *docker.EngineError
+		if errors.As(err, &engine) {
+			msg += "; and " + engine.Error()
+		}
+		return &usageError{cmd: cmdPath, err: errors.New(msg)}
+	case errors.As(err, &unavailable):
+		return fmt.Errorf("--backend %s cannot run here: %w", unavailable.Backend, unavailable.Missing)
+	case err != nil:
+		return err
+	}
+	if opts.explain {
+		fmt.Fprintln(d.stderr, "corral: "+choice.Reason)
+	}
+	cfg.backend = choice.Backend
+	if len(cfg.ports) > 0 && cfg.backend != backendDocker {
+		return usageErrorf(cmdPath, "-p needs --backend docker: a %s command binds host ports itself", cfg.backend)
+	}
+	if len(cfg.volumes) > 0 && cfg.backend != backendDocker {
+		return usageErrorf(cmdPath, "-v needs --backend docker: a %s command sees the host's files already", cfg.backend)
+	}
+	return nil
 }
 
 // parsePortMapping parses HOST:CONTAINER, two TCP ports in 1-65535.

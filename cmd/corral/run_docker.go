@@ -43,16 +43,20 @@ func parseVolume(s string) (volumeMapping, error) {
 	return volumeMapping{host: abs, container: ctr}, nil
 }
 
-// dockerConfig checks what only the docker backend uses.
+// dockerConfig checks --image and -v: an image that parses (refused by
+// native and nix; choose says that docker needs one), and volumes that
+// exist.
 func (opts *runOptions) dockerConfig(cmdPath string, cfg *runConfig) error {
-	if opts.image == "" {
-		return usageErrorf(cmdPath, "--backend docker needs --image REF")
+	switch {
+	case opts.image != "" && (opts.backend == backendNative || opts.backend == backendNix):
+		return usageErrorf(cmdPath, "--image needs --backend docker or auto, not %s", opts.backend)
+	case opts.image != "":
+		img, err := resources.ParseDockerImage(opts.image)
+		if err != nil {
+			return usageErrorf(cmdPath, "bad --image: %v", err)
+		}
+		cfg.image = img
 	}
-	img, err := resources.ParseDockerImage(opts.image)
-	if err != nil {
-		return usageErrorf(cmdPath, "bad --image: %v", err)
-	}
-	cfg.image = img
 	for _, s := range opts.volumes {
 		v, err := parseVolume(s)
 		if err != nil {
