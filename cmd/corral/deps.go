@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/corralrun/corral/runners/base"
@@ -20,6 +21,11 @@ type deps struct {
 	// to the command as they are when they are files, through a pipe
 	// otherwise.
 	stdout, stderr io.Writer
+
+	// reraise, when set, is the signal corral dies of after its
+	// command: a SIGINT that ended the command or that corral was sent,
+	// as shells expect of their children.
+	reraise syscall.Signal
 
 	// ran is set once a command's logic starts: an error after that is
 	// the command's, an error before it is bad usage.

@@ -17,7 +17,8 @@
 //	      problem and pointing to --help, never a usage dump
 //	N     corral run: the command exited with status N
 //	128+N corral run: the command died of signal N, or corral itself
-//	      received signal N (SIGINT, SIGTERM, SIGHUP) and stopped the tree
+//	      received signal N (SIGTERM, SIGHUP, SIGQUIT) and stopped the
+//	      tree; for SIGINT corral instead dies of SIGINT itself (below)
 //	127   corral run: the command was not found
 //
 // Decisions the specification leaves open:
@@ -53,11 +54,19 @@
 //     warning and never fails the command. `ps` only observes: listing must
 //     never stop anything, so a `ps` shows the orphans a later command
 //     will reap.
-//   - When corral run receives SIGINT, SIGTERM or SIGHUP it stops the whole
-//     tree (SIGTERM, the --grace period, SIGKILL) and exits 128+N for the
-//     signal N it received, whatever the command did on its way out, as a
-//     shell reports a job it killed. A second signal skips the rest of the
-//     grace period and kills the tree at once.
+//   - When corral run receives SIGINT, SIGTERM, SIGHUP or SIGQUIT it stops
+//     the whole tree with that same signal (a Python server gets its
+//     KeyboardInterrupt), then the --grace period, then SIGKILL, and exits
+//     128+N for the signal N it received, whatever the command did on its
+//     way out, as a shell reports a job it killed. A second signal skips
+//     the rest of the grace period and kills the tree at once. SIGQUIT is
+//     such a stop, never a goroutine dump.
+//   - When the command died of SIGINT, or corral received SIGINT, corral
+//     dies of SIGINT itself once the terminal is back, as shells expect of
+//     their children: `for i in 1 2 3; do corral run -- sleep 10; done`
+//     stops at one Ctrl-C. An exit status of 130 is not an interrupt and is
+//     passed on as it is. SIGQUIT is not re-raised (the Go runtime's own
+//     disposition for it dumps goroutines): corral exits 131.
 //   - When stdin is the controlling terminal and corral is in its
 //     foreground process group, the command's group is made the
 //     foreground group while it runs: Ctrl-C then goes to the command, not

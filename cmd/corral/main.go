@@ -12,7 +12,12 @@ import (
 )
 
 func main() {
-	os.Exit(runMain(context.Background(), defaultDeps(), os.Args[1:]))
+	d := defaultDeps()
+	code := runMain(context.Background(), d, os.Args[1:])
+	if d.reraise != 0 {
+		dieOf(d.reraise, code)
+	}
+	os.Exit(code)
 }
 
 // runMain runs corral with args and returns its exit code, having printed

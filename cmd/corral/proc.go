@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"syscall"
 
@@ -22,6 +23,8 @@ type runProc interface {
 	jobProc
 	WithStdio(stdin, stdout, stderr *os.File)
 	WithForeground(tty *os.File)
+	// StopWithSignal stops the tree with sig sent first.
+	StopWithSignal(ctx context.Context, sig syscall.Signal) error
 }
 
 var _ runProc = (*base.NativeProc)(nil)

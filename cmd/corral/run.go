@@ -243,7 +243,7 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 	// Notified before Start, so that a signal during the start is not
 	// lost: it stops the tree as soon as there is one.
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 
 	if err := proc.Start(ctx); err != nil {
@@ -269,6 +269,7 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 		}
 	}
 	stdio.wait()
+	d.reraise = reraised(received, err)
 	if received != 0 {
 		return &statusError{code: 128 + int(received)}
 	}
@@ -340,9 +341,21 @@ func waitRun(proc base.Proc, sigs <-chan os.Signal, d *deps) (syscall.Signal, er
 			received = sig
 			d.logger().Info("corral: stopping the tree", "signal", sig)
 			stopped = make(chan error, 1)
-			go func() { stopped <- proc.Stop(stopCtx) }()
+			go func() { stopped <- stopWith(stopCtx, proc, sig) }()
 		}
 	}
+}
+
+// stopWith stops proc passing on sig, the signal corral received, as the
+// tree's first signal where the backend can (a shell user's SIGINT reaches
+// a Python server as SIGINT); elsewhere it stops as Stop does.
+func stopWith(ctx context.Context, proc base.Proc, sig syscall.Signal) error {
+	if p, ok := proc.(interface {
+		StopWithSignal(context.Context, syscall.Signal) error
+	}); ok && sig != 0 {
+		return p.StopWithSignal(ctx, sig)
+	}
+	return proc.Stop(ctx)
 }
 
 // notFoundStatus gives a binary that cannot be found the shell's status,

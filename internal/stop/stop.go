@@ -74,9 +74,10 @@ type Sequence struct {
 	changed   <-chan struct{} // the target's watch, once started
 	unwatch   func()
 
-	mu       sync.Mutex
-	errs     []error
-	emptyErr bool // an Empty error was noted: poll errors are noted once
+	mu         sync.Mutex
+	errs       []error
+	emptyErr   bool // an Empty error was noted: poll errors are noted once
+	terminated bool // the stop signal was sent: SetSignal is too late
 }
 
 // New returns the stop sequence of t.
@@ -87,14 +88,28 @@ func New(t Target, o Options) *Sequence {
 	return &Sequence{target: t, opts: o, killed: make(chan struct{})}
 }
 
+// SetSignal replaces the stop signal, if the sequence has not sent it
+// yet: for a front end that passes on the signal it was itself sent.
+func (s *Sequence) SetSignal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.terminated && sig != 0 {
+		s.opts.Signal = sig
+	}
+}
+
 // Terminate sends the stop signal, then SIGCONT, once.
 func (s *Sequence) Terminate() {
 	s.termOnce.Do(func() {
+		s.mu.Lock()
+		s.terminated = true
+		sig := s.opts.Signal
+		s.mu.Unlock()
 		if t, ok := s.target.(Terminator); ok {
-			s.note(t.Terminate(s.opts.Signal))
+			s.note(t.Terminate(sig))
 			return
 		}
-		s.note(s.target.Signal(s.opts.Signal))
+		s.note(s.target.Signal(sig))
 		s.note(s.target.Signal(syscall.SIGCONT))
 	})
 }

@@ -188,6 +188,18 @@ func (proc *NativeProc) Stop(ctx context.Context) error {
 	return proc.stop(ctx)
 }
 
+// StopWithSignal is Stop with sig sent first instead of the
+// environment's stop signal, unless the stop has begun already: what a
+// front end such as `corral run` uses to pass on the signal it received
+// (SIGINT reaches the tree as SIGINT). The grace period and SIGKILL
+// follow as for Stop.
+func (proc *NativeProc) StopWithSignal(ctx context.Context, sig syscall.Signal) error {
+	if proc.started() {
+		proc.seq.SetSignal(sig)
+	}
+	return proc.Stop(ctx)
+}
+
 func (proc *NativeProc) stop(ctx context.Context) error {
 	err := proc.seq.Run(ctx, stop.Wait{Done: proc.done, KillWait: killWait + drainWait})
 	if errors.Is(err, stop.ErrSurvived) {
