@@ -28,6 +28,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad -e empty key", []string{"run", "-e", "=v", "--", "true"}, []string{`bad -e "=v"`, "empty key"}},
 		{"bad --grace", []string{"run", "--grace", "soon", "--", "true"}, []string{`bad --grace "soon"`}},
 		{"negative --grace", []string{"run", "--grace", "-1s", "--", "true"}, []string{`bad --grace "-1s"`}},
+		{"bad --stop-signal", []string{"run", "--stop-signal", "SIGBOGUS", "--", "true"}, []string{`bad --stop-signal "SIGBOGUS"`}},
+		{"--stop-signal KILL", []string{"run", "--stop-signal", "9", "--", "true"}, []string{`bad --stop-signal "9"`, "--grace 0"}},
 		{"unknown backend", []string{"run", "--backend", "podman", "--", "true"}, []string{`unknown backend "podman"`}},
 		{"-p with native", []string{"run", "-p", "8080:80", "--", "true"}, []string{"-p needs --backend docker"}},
 		{"-p with auto", []string{"run", "--backend", "auto", "-p", "8080:80", "--", "true"}, []string{"-p needs --backend docker"}},

@@ -61,6 +61,10 @@
 //     way out, as a shell reports a job it killed. A second signal skips
 //     the rest of the grace period and kills the tree at once. SIGQUIT is
 //     such a stop, never a goroutine dump.
+//   - --stop-signal (default TERM) is what the tree gets first when corral
+//     ends it for any other reason (its leader exited and left children,
+//     the docker container's command ended); KILL and STOP are refused,
+//     since no process can act on them (--grace 0 kills at once).
 //   - When the command died of SIGINT, or corral received SIGINT, corral
 //     dies of SIGINT itself once the terminal is back, as shells expect of
 //     their children: `for i in 1 2 3; do corral run -- sleep 10; done`

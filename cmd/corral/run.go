@@ -39,6 +39,7 @@ type runOptions struct {
 	ports   []string
 	volumes []string
 	grace   string
+	stopSig string
 	explain bool
 	command []string
 }
@@ -52,6 +53,7 @@ type runConfig struct {
 	volumes []volumeMapping
 	image   *resources.DockerImage
 	grace   time.Duration
+	stopSig syscall.Signal // 0: SIGTERM
 	command []string
 }
 
@@ -89,6 +91,7 @@ it at once.`,
 	flags.StringArrayVarP(&opts.ports, "publish", "p", nil, "publish a container port, HOST:CONTAINER (docker backend; repeatable)")
 	flags.StringArrayVarP(&opts.volumes, "volume", "v", nil, "bind-mount a host path, HOST:CONTAINER (docker backend; repeatable)")
 	flags.StringVar(&opts.grace, "grace", base.DefaultGracePeriod.String(), "how long a stop waits between SIGTERM and SIGKILL")
+	flags.StringVar(&opts.stopSig, "stop-signal", "TERM", "the signal a stop sends first (TERM, INT, HUP, QUIT, USR1, USR2, or a number)")
 	return cmd
 }
 
@@ -136,6 +139,9 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 		return nil, usageErrorf(cmdPath, "bad --grace %q: want a duration of zero or more, such as 10s or 1m30s", opts.grace)
 	}
 	cfg.grace = grace
+	if cfg.stopSig, err = parseStopSignal(opts.stopSig); err != nil {
+		return nil, usageErrorf(cmdPath, "bad --stop-signal %q: %v", opts.stopSig, err)
+	}
 	if err := opts.dockerConfig(cmdPath, cfg); err != nil {
 		return nil, err
 	}
@@ -291,6 +297,7 @@ func newNativeProc(ctx context.Context, d *deps, cfg *runConfig) (runProc, base.
 type hostEnv interface {
 	base.RunnerEnvironment
 	WithGracePeriod(time.Duration)
+	WithStopSignal(syscall.Signal)
 	Containment() base.Containment
 }
 
@@ -298,6 +305,7 @@ type hostEnv interface {
 // foreground.
 func hostProc(ctx context.Context, env hostEnv, cfg *runConfig, kind string) (runProc, base.Containment, error) {
 	env.WithGracePeriod(cfg.grace)
+	env.WithStopSignal(cfg.stopSig)
 	env.WithEnvironmentVariables(ctx, cfg.envs...)
 	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
 	if err != nil {

@@ -137,6 +137,7 @@ func newRunContainer(ctx context.Context, d *deps, cfg *runConfig) (*docker.Dock
 	env.WithEphemeral()
 	env.WithPause()
 	env.WithGracePeriod(cfg.grace)
+	env.WithStopSignal(cfg.stopSig)
 	env.WithLogger(d.logger())
 	env.WithEnvironmentVariables(ctx, cfg.envs...)
 	for _, m := range cfg.ports {

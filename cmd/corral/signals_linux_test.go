@@ -117,3 +117,15 @@ func sigName(s syscall.Signal) string {
 	}
 	return "TERM"
 }
+
+// --stop-signal is what the tree gets first when corral ends it for a
+// reason other than a signal it received (which it passes on), such as
+// the leader exiting and leaving children.
+func TestE2EStopSignalForLeftovers(t *testing.T) {
+	e := newE2E(t)
+	r := e.run("", "run", "--stop-signal", "USR1", "--grace", "10s", "--", "sh", "-c",
+		`(trap "echo got USR1; exit 0" USR1; trap "echo got TERM; exit 0" TERM; while :; do sleep 0.05; done) & sleep 0.3`)
+	if !strings.Contains(r.stdout, "got USR1") || strings.Contains(r.stdout, "got TERM") {
+		t.Fatalf("stdout %q, want the leftover child to get SIGUSR1", r.stdout)
+	}
+}
