@@ -21,7 +21,14 @@ func TestWalkAndEnvironOfAChild(t *testing.T) {
 	pid := cmd.Process.Pid
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 
-	if !EnvironHas(pid, "PROCFS_TEST=walk-1") || EnvironHas(pid, "PROCFS_TEST=walk") {
+	// The new environment shows once the kernel has finished the exec,
+	// a moment after Start may return.
+	for deadline := time.Now().Add(5 * time.Second); !EnvironHas(pid, "PROCFS_TEST=walk-1"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the child's environment never showed its variable")
+		}
+	}
+	if EnvironHas(pid, "PROCFS_TEST=walk") {
 		t.Fatal("EnvironHas does not match the entry exactly")
 	}
 	if v, ok := EnvironValue(pid, "PROCFS_TEST"); !ok || v != "walk-1" {
