@@ -13,3 +13,9 @@ type RunnerEnvironment = proc.RunnerEnvironment
 // Start. It is internal/proc's, so that every backend implements the same
 // one.
 type Proc = proc.Proc
+
+// Settings are the settings every environment takes for the processes it
+// creates from then on (WithGracePeriod, WithStopSignal,
+// WithMaxLineLength, WithLogger); NativeEnvironment embeds them, and so
+// do the other backends' environments.
+type Settings = proc.Settings

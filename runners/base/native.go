@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"github.com/corralrun/corral/internal/envmerge"
 	"github.com/corralrun/corral/internal/proc"
@@ -36,13 +33,14 @@ type NativeEnvironment struct {
 	// Native, the dev shell's for Nix.
 	inherit func() []string
 
-	mu      sync.Mutex
-	envs    []*resources.EnvironmentVariable
-	grace   time.Duration
-	stopSig syscall.Signal
-	maxLine int
-	logger  *slog.Logger
-	live    map[*NativeProc]struct{}
+	// Settings gives WithGracePeriod, WithStopSignal,
+	// WithMaxLineLength and WithLogger; each applies to processes
+	// created after the call.
+	proc.Settings
+
+	mu   sync.Mutex
+	envs []*resources.EnvironmentVariable
+	live map[*NativeProc]struct{}
 }
 
 // NewNativeEnvironment returns an environment that runs processes in dir,
@@ -63,47 +61,8 @@ func NewNativeEnvironment(_ context.Context, dir string) (*NativeEnvironment, er
 	return &NativeEnvironment{
 		dir:         abs,
 		containment: DetectContainment(),
-		grace:       DefaultGracePeriod,
 		live:        make(map[*NativeProc]struct{}),
 	}, nil
-}
-
-// WithGracePeriod sets how long Stop waits between SIGTERM and SIGKILL,
-// for processes created after the call. A negative d counts as zero.
-func (native *NativeEnvironment) WithGracePeriod(d time.Duration) {
-	native.mu.Lock()
-	defer native.mu.Unlock()
-	native.grace = max(d, 0)
-}
-
-// WithStopSignal sets the signal Stop and context cancellation send to
-// the tree first, before the grace period and SIGKILL, for processes
-// created after the call; 0 means SIGTERM. SIGCONT always follows it, so
-// a stopped tree can act on it. (The reaper, stopping the trees of dead
-// owners, always sends SIGTERM.)
-func (native *NativeEnvironment) WithStopSignal(sig syscall.Signal) {
-	native.mu.Lock()
-	defer native.mu.Unlock()
-	native.stopSig = sig
-}
-
-// WithMaxLineLength sets the longest output line delivered in one Write,
-// for processes created after the call: a longer line arrives in
-// n-byte Writes, then the rest of it, so that memory stays bounded
-// whatever a process prints. The default is 64 MiB (a 10 MiB line
-// arrives whole); n below 64 KiB counts as 64 KiB.
-func (native *NativeEnvironment) WithMaxLineLength(n int) {
-	native.mu.Lock()
-	defer native.mu.Unlock()
-	native.maxLine = n
-}
-
-// WithLogger sets the logger for processes created after the call; nil
-// means slog.Default(). Nothing else is ever printed.
-func (native *NativeEnvironment) WithLogger(l *slog.Logger) {
-	native.mu.Lock()
-	defer native.mu.Unlock()
-	native.logger = l
 }
 
 // Containment returns how this environment contains its trees.
@@ -162,22 +121,17 @@ func (native *NativeEnvironment) NewProcess(bin string, args ...string) (Proc, e
 	if err != nil {
 		return nil, err
 	}
-	native.mu.Lock()
-	grace, logger, maxLine, stopSig := native.grace, native.logger, native.maxLine, native.stopSig
-	native.mu.Unlock()
-	if logger == nil {
-		logger = slog.Default()
-	}
+	set := native.Snapshot()
 	return &NativeProc{
 		env:     native,
 		bin:     bin,
 		path:    path,
 		pathAt:  pathValue,
 		args:    append([]string(nil), args...),
-		grace:   grace,
-		maxLine: maxLine,
-		stopSig: stopSig,
-		logger:  logger,
+		grace:   set.Grace,
+		maxLine: set.MaxLine,
+		stopSig: set.StopSignal,
+		logger:  set.Logger,
 	}, nil
 }
 

@@ -44,7 +44,7 @@ func ResolveStandaloneEnvironment(ctx context.Context, dir string, runtimeCtx *r
 	}
 	logger.Warn("corral: environment directory unusable; using the current directory", "dir", dir, "err", err)
 	wd, _ := os.Getwd()
-	return &NativeEnvironment{dir: wd, containment: DetectContainment(), grace: DefaultGracePeriod, live: make(map[*NativeProc]struct{})}
+	return &NativeEnvironment{dir: wd, containment: DetectContainment(), live: make(map[*NativeProc]struct{})}
 }
 
 // nixUnavailable says why a Nix environment cannot serve dir, or "".

@@ -42,7 +42,7 @@ func (d *DockerEnvironment) Init(ctx context.Context) error {
 	if err := errors.Join(d.cfgErr...); err != nil {
 		return err
 	}
-	logger := d.loggerOrDefault()
+	logger := d.Logger()
 	img, err := d.eng.ensureImage(ctx, d.image, logger, d.progress)
 	if err != nil {
 		return err
@@ -76,7 +76,7 @@ func (d *DockerEnvironment) ensureContainer(ctx context.Context, cfg *containerC
 		return nil, err
 	}
 	name := d.ContainerName()
-	logger := d.loggerOrDefault()
+	logger := d.Logger()
 	found, err := d.eng.api.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
 	switch {
 	case cerrdefs.IsNotFound(err):
@@ -152,7 +152,7 @@ func (d *DockerEnvironment) judgeExisting(ctx context.Context, id string, labels
 	if err := d.eng.remove(ctx, id); err != nil {
 		return nil, false, err
 	}
-	d.loggerOrDefault().Info("docker: removed stale container", "container", name, "id", shortID(id))
+	d.Logger().Info("docker: removed stale container", "container", name, "id", shortID(id))
 	return nil, false, nil
 }
 
@@ -171,7 +171,7 @@ func (d *DockerEnvironment) removeQuietly(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.eng.remove(ctx, id); err != nil {
-		d.loggerOrDefault().Warn("docker: remove container", "id", shortID(id), "err", err)
+		d.Logger().Warn("docker: remove container", "id", shortID(id), "err", err)
 	}
 }
 
@@ -204,7 +204,7 @@ func (d *DockerEnvironment) Stop(ctx context.Context) error {
 // logged, and Shutdown fails only if the container could not be removed.
 func (d *DockerEnvironment) Shutdown(ctx context.Context) error {
 	if err := d.Stop(ctx); err != nil {
-		d.loggerOrDefault().Warn("docker: stop before removing the container", "container", d.ContainerName(), "err", err)
+		d.Logger().Warn("docker: stop before removing the container", "container", d.ContainerName(), "err", err)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -221,7 +221,7 @@ func (d *DockerEnvironment) Shutdown(ctx context.Context) error {
 		rmErr = d.eng.remove(rctx, d.ctr.id)
 		cancel()
 		if rmErr == nil {
-			d.loggerOrDefault().Info("docker: removed container", "container", d.ContainerName(), "id", shortID(d.ctr.id))
+			d.Logger().Info("docker: removed container", "container", d.ContainerName(), "id", shortID(d.ctr.id))
 		}
 		d.ctr.agents.close()
 		d.ctr = nil

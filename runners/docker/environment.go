@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
 	"sync"
-	"syscall"
-	"time"
 
 	"github.com/corralrun/corral/internal/envmerge"
 	"github.com/corralrun/corral/internal/proc"
@@ -45,14 +42,16 @@ type DockerEnvironment struct {
 	name  string
 	eng   *engine
 
+	// Settings gives WithGracePeriod, WithStopSignal (sent inside the
+	// container with kill -s NAME, so only a signal kill can name
+	// works: HUP, INT, QUIT, USR1, USR2, TERM, …), WithMaxLineLength
+	// and WithLogger, for processes created after the call.
+	proc.Settings
+
 	mu       sync.Mutex
 	cfg      containerConfig
 	cfgErr   []error
 	envs     []*resources.EnvironmentVariable
-	grace    time.Duration
-	maxLine  int            // 0: lines.DefaultMaxLine
-	stopSig  syscall.Signal // 0: SIGTERM
-	logger   *slog.Logger
 	progress func(PullProgress)
 	ctr      *liveContainer // nil before Init and after Shutdown
 	live     map[*DockerProc]struct{}
@@ -114,7 +113,6 @@ func newEnvironment(ctx context.Context, image *resources.DockerImage, name stri
 		name:  name,
 		eng:   eng,
 		cfg:   containerConfig{Image: image.FullName()},
-		grace: DefaultGracePeriod,
 		live:  make(map[*DockerProc]struct{}),
 	}, nil
 }
@@ -219,44 +217,6 @@ func (d *DockerEnvironment) WithEphemeral() {
 	d.cfg.Ephemeral = true
 }
 
-// WithGracePeriod sets how long Stop waits between SIGTERM and SIGKILL,
-// for processes created after the call. A negative d counts as zero.
-func (d *DockerEnvironment) WithGracePeriod(g time.Duration) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.grace = max(g, 0)
-}
-
-// WithStopSignal sets the signal Stop sends first, before the grace
-// period and SIGKILL, for processes created after the call; 0 means
-// SIGTERM. Signals are sent inside the container with kill -s NAME, so
-// only signals with a name kill knows work (HUP, INT, QUIT, USR1, USR2,
-// TERM, …).
-func (d *DockerEnvironment) WithStopSignal(sig syscall.Signal) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.stopSig = sig
-}
-
-// WithMaxLineLength sets the longest output line delivered in one Write,
-// for processes created after the call: a longer line arrives in n-byte
-// Writes, then the rest of it, so that memory stays bounded whatever a
-// process prints. The default is 64 MiB (internal/lines); n below 64 KiB
-// counts as 64 KiB.
-func (d *DockerEnvironment) WithMaxLineLength(n int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.maxLine = n
-}
-
-// WithLogger sets the logger of the environment and of processes created
-// after the call; nil means slog.Default(). Nothing is ever printed.
-func (d *DockerEnvironment) WithLogger(l *slog.Logger) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.logger = l
-}
-
 // WithPullProgress sets a function Init calls with each step of an image
 // pull (from Init's goroutine); nil: none. The CLI uses it for a progress
 // line on a terminal.
@@ -275,11 +235,4 @@ func (d *DockerEnvironment) WithEnvironmentVariables(_ context.Context, envs ...
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.envs = append(d.envs, envmerge.Copy(envs)...)
-}
-
-func (d *DockerEnvironment) loggerOrDefault() *slog.Logger {
-	if d.logger != nil {
-		return d.logger
-	}
-	return slog.Default()
 }

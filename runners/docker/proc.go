@@ -71,8 +71,8 @@ var _ proc.Proc = (*DockerProc)(nil)
 func (d *DockerEnvironment) NewProcess(bin string, args ...string) (proc.Proc, error) {
 	d.mu.Lock()
 	ctr, shut := d.ctr, d.shut
-	grace, maxLine, stopSig, logger := d.grace, d.maxLine, d.stopSig, d.loggerOrDefault()
 	d.mu.Unlock()
+	set := d.Snapshot()
 	switch {
 	case shut:
 		return nil, ErrShutdown
@@ -86,7 +86,7 @@ func (d *DockerEnvironment) NewProcess(bin string, args ...string) (proc.Proc, e
 	rand.Read(id)
 	return &DockerProc{
 		env: d, ctr: ctr, bin: bin, args: append([]string(nil), args...),
-		grace: grace, maxLine: maxLine, stopSig: stopSig, logger: logger, tree: hex.EncodeToString(id),
+		grace: set.Grace, maxLine: set.MaxLine, stopSig: set.StopSignal, logger: set.Logger, tree: hex.EncodeToString(id),
 		done: make(chan struct{}),
 	}, nil
 }
