@@ -16,6 +16,20 @@ func StartTime(pid int) (uint64, error) {
 	return info.Start, err
 }
 
+// ChildStartTime is StartTime for an unreaped child of the caller, which
+// may be a zombie; its PID cannot be reused before the caller reaps it.
+func ChildStartTime(pid int) (uint64, error) {
+	kp, err := unix.SysctlKinfoProc("kern.proc.pid", pid)
+	if err != nil {
+		return 0, fmt.Errorf("process %d: %w", pid, err)
+	}
+	if kp.Proc.P_pid != int32(pid) {
+		return 0, fmt.Errorf("process %d: %w", pid, os.ErrNotExist)
+	}
+	tv := kp.Proc.P_starttime
+	return uint64(tv.Sec)*1_000_000 + uint64(tv.Usec), nil
+}
+
 // Info is what ownership checks need of a live process.
 type Info struct {
 	PGID  int

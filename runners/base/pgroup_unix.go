@@ -32,7 +32,7 @@ func (t *pgroupTree) cgroupPath() string          { return "" }
 func (t *pgroupTree) attr(a *syscall.SysProcAttr) { a.Setpgid = true }
 func (t *pgroupTree) started(pid int) {
 	t.pgid = pid
-	t.start, _ = procfs.StartTime(pid)
+	t.start, _ = procfs.ChildStartTime(pid) // may already be a zombie
 }
 func (t *pgroupTree) create() error  { return nil }
 func (t *pgroupTree) release() error { return nil }
