@@ -94,7 +94,9 @@ func Create(path string) (fd int, err error) {
 func Procs(path string) ([]int, error) {
 	b, err := os.ReadFile(filepath.Join(path, "cgroup.procs"))
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		// ENODEV: the cgroup was removed between open and read (the
+		// leader's waiter releases an emptied tree while Stop looks).
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENODEV) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("read cgroup members: %w", err)

@@ -61,7 +61,7 @@ func (lw *Writer) Err() error {
 
 // bufferSize is the read buffer of one stream; lines longer than it are
 // assembled in a growing buffer, up to the Writer's cap.
-const bufferSize = 64 << 10
+const bufferSize = 32 << 10
 
 // Forward copies r to lw line by line until r ends, the newline kept. A
 // last line without a newline is delivered as it is. Read errors other

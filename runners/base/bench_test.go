@@ -71,16 +71,34 @@ func benchNativeIn(b *testing.B, containment ContainmentKind, home string) *Nati
 	return env
 }
 
-func benchBareRun(b *testing.B, bin string) {
-	if err := exec.Command(bin).Run(); err != nil {
+func benchBareRun(b *testing.B, bin string) { benchBareRunTo(b, bin, nil) }
+
+// benchBareRunTo runs bin with exec.Cmd, its stdout and stderr going to w
+// when w is not nil (through a pipe and a copying goroutine each, as
+// os/exec does for a writer that is not a file).
+func benchBareRunTo(b *testing.B, bin string, w io.Writer) {
+	cmd := exec.Command(bin)
+	if w != nil {
+		cmd.Stdout, cmd.Stderr = w, w
+	}
+	if err := cmd.Run(); err != nil {
 		b.Fatal(err)
 	}
 }
 
 func benchNativeRun(b *testing.B, env *NativeEnvironment, bin string) {
+	benchNativeRunTo(b, env, bin, nil)
+}
+
+// benchNativeRunTo runs bin in env, its output going to w when w is not
+// nil.
+func benchNativeRunTo(b *testing.B, env *NativeEnvironment, bin string, w io.Writer) {
 	p, err := env.NewProcess(bin)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if w != nil {
+		p.WithOutput(w)
 	}
 	if err := p.Run(context.Background()); err != nil {
 		b.Fatal(err)
@@ -90,17 +108,29 @@ func benchNativeRun(b *testing.B, env *NativeEnvironment, bin string) {
 // startVariants are the native sides of the start benchmarks: the host's
 // default containment with CORRAL_HOME in the temporary directory (the
 // figure the target applies to), the same with CORRAL_HOME on tmpfs (to
-// separate corral's own cost from the file system's), and process groups.
+// separate corral's own cost from the file system's), process groups, and
+// the default with an output writer (both sides: exec.Cmd's Stdout and
+// Stderr set to the same writer, against WithOutput).
 var startVariants = []benchStartVariant{
-	{"native", "", false},
-	{"native-tmpfs-home", "", true},
-	{"native-pgroup", ContainmentPgroup, false},
+	{"native", "", false, false},
+	{"native+writer", "", false, true},
+	{"native-tmpfs-home", "", true, false},
+	{"native-pgroup", ContainmentPgroup, false, false},
 }
 
 type benchStartVariant struct {
 	name        string
 	containment ContainmentKind
 	tmpfs       bool // CORRAL_HOME on tmpfs
+	writer      bool // both sides send the output to a writer
+}
+
+// sink is where the variant's output goes: nil without a writer.
+func (v benchStartVariant) sink() io.Writer {
+	if !v.writer {
+		return nil
+	}
+	return &benchCounter{}
 }
 
 // BenchmarkStart measures one Start+Wait of true(1): bare is exec.Cmd.Run,
@@ -113,11 +143,18 @@ func BenchmarkStart(b *testing.B) {
 			benchBareRun(b, bin)
 		}
 	})
+	b.Run("bare+writer", func(b *testing.B) {
+		w := &benchCounter{}
+		for b.Loop() {
+			benchBareRunTo(b, bin, w)
+		}
+	})
 	for _, v := range startVariants {
 		b.Run(v.name, func(b *testing.B) {
 			env := benchStartEnv(b, v)
+			w := v.sink()
 			for b.Loop() {
-				benchNativeRun(b, env, bin)
+				benchNativeRunTo(b, env, bin, w)
 			}
 		})
 	}
@@ -139,12 +176,13 @@ func BenchmarkStartRatio(b *testing.B) {
 	for _, v := range startVariants {
 		b.Run(v.name, func(b *testing.B) {
 			env := benchStartEnv(b, v)
+			w := v.sink()
 			var bare, native time.Duration
 			for b.Loop() {
 				t0 := time.Now()
-				benchBareRun(b, bin)
+				benchBareRunTo(b, bin, w)
 				t1 := time.Now()
-				benchNativeRun(b, env, bin)
+				benchNativeRunTo(b, env, bin, w)
 				native += time.Since(t1)
 				bare += t1.Sub(t0)
 			}
