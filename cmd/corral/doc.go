@@ -60,7 +60,13 @@
 //     128+N for the signal N it received, whatever the command did on its
 //     way out, as a shell reports a job it killed. A second signal skips
 //     the rest of the grace period and kills the tree at once. SIGQUIT is
-//     such a stop, never a goroutine dump.
+//     such a stop, never a goroutine dump. SIGABRT is one too (exit 134,
+//     no dump), but the tree gets the stop signal first, not ABRT, which
+//     would make every member dump core.
+//   - SIGUSR1, SIGUSR2 and SIGALRM sent to corral run are passed on to
+//     every process of the tree and stop nothing (a reload, a log
+//     reopen). Sent before the command started, or to a Docker run, whose
+//     tree corral cannot signal, they are dropped with an info line.
 //   - --stop-signal (default TERM) is what the tree gets first when corral
 //     ends it for any other reason (its leader exited and left children,
 //     the docker container's command ended); KILL and STOP are refused,

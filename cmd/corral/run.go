@@ -249,7 +249,7 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 	// Notified before Start, so that a signal during the start is not
 	// lost: it stops the tree as soon as there is one.
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	signal.Notify(sigs, stoppingSignals...)
 	defer signal.Stop(sigs)
 
 	if err := proc.Start(ctx); err != nil {
@@ -257,6 +257,7 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 		return notFoundStatus(err)
 	}
 	stdio.started()
+	signal.Notify(sigs, forwardedSignals...)
 	orphans.reapFor(proc.PID())
 	var jobs *jobControl
 	if ctty != nil {
@@ -318,8 +319,9 @@ func hostProc(ctx context.Context, env hostEnv, cfg *runConfig, kind string) (ru
 	return proc, env.Containment(), nil
 }
 
-// waitRun waits for proc to end. The first signal corral receives stops
-// the tree (SIGTERM, grace, SIGKILL); a second one cuts the grace short.
+// waitRun waits for proc to end. The first of stoppingSignals corral receives
+// stops the tree (that signal, grace, SIGKILL); a second one cuts the
+// grace short. forwardedSignals are passed on to the tree.
 // It returns the first signal received, or 0, and the process's result.
 func waitRun(proc base.Proc, sigs <-chan os.Signal, d *deps) (syscall.Signal, error) {
 	done := make(chan error, 1)
@@ -341,6 +343,10 @@ func waitRun(proc base.Proc, sigs <-chan os.Signal, d *deps) (syscall.Signal, er
 			return received, err
 		case s := <-sigs:
 			sig, _ := s.(syscall.Signal)
+			if isForwarded(sig) {
+				forward(proc, sig, d)
+				continue
+			}
 			if received != 0 {
 				d.logger().Info("corral: second signal, killing the tree now", "signal", sig)
 				hurry()
@@ -352,18 +358,6 @@ func waitRun(proc base.Proc, sigs <-chan os.Signal, d *deps) (syscall.Signal, er
 			go func() { stopped <- stopWith(stopCtx, proc, sig) }()
 		}
 	}
-}
-
-// stopWith stops proc passing on sig, the signal corral received, as the
-// tree's first signal where the backend can (a shell user's SIGINT reaches
-// a Python server as SIGINT); elsewhere it stops as Stop does.
-func stopWith(ctx context.Context, proc base.Proc, sig syscall.Signal) error {
-	if p, ok := proc.(interface {
-		StopWithSignal(context.Context, syscall.Signal) error
-	}); ok && sig != 0 {
-		return p.StopWithSignal(ctx, sig)
-	}
-	return proc.Stop(ctx)
 }
 
 // notFoundStatus gives a binary that cannot be found the shell's status,

@@ -89,7 +89,7 @@ func runDocker(ctx context.Context, d *deps, cfg *runConfig) error {
 	// Notified before Init, so that Ctrl-C during a pull or a start is
 	// not lost.
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigs, stoppingSignals...)
 	defer signal.Stop(sigs)
 	initCtx, cancelInit := context.WithCancel(ctx)
 	defer cancelInit()
@@ -117,6 +117,7 @@ func runDocker(ctx context.Context, d *deps, cfg *runConfig) error {
 	if err := p.Start(ctx); err != nil {
 		return err
 	}
+	signal.Notify(sigs, forwardedSignals...)
 	received, err := waitRun(p, sigs, d)
 	copies.Wait()
 	if received != 0 {
