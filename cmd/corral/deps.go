@@ -34,6 +34,11 @@ type deps struct {
 	// parsed.
 	log *slog.Logger
 
+	// openTTY opens corral's controlling terminal (/dev/tty), for job
+	// control when stdin is not that terminal; nil means there is none
+	// to look for (tests that do not want the runner's terminal).
+	openTTY func() (*os.File, error)
+
 	reap      func(ctx context.Context, opts base.ReapOptions) (*base.ReapReport, error)
 	listTrees func(ctx context.Context) ([]base.TreeStatus, error)
 	freePort  func() (int, error)
@@ -47,6 +52,7 @@ func defaultDeps() *deps {
 		stdin:     os.Stdin,
 		stdout:    os.Stdout,
 		stderr:    os.Stderr,
+		openTTY:   openDevTTY,
 		reap:      base.Reap,
 		listTrees: base.ListTrees,
 		freePort:  base.FindFreePort,

@@ -77,9 +77,10 @@
 //     stops at one Ctrl-C. An exit status of 130 is not an interrupt and is
 //     passed on as it is. SIGQUIT is not re-raised (the Go runtime's own
 //     disposition for it dumps goroutines): corral exits 131.
-//   - When stdin is the controlling terminal and corral is in its
-//     foreground process group, the command's group is made the
-//     foreground group while it runs: Ctrl-C then goes to the command, not
+//   - When corral has a controlling terminal (stdin, or else the one
+//     /dev/tty opens, so that `corral run -- cmd </dev/null` is no
+//     different) and corral is in its foreground process group, the
+//     command's group is made the foreground group while it runs: Ctrl-C then goes to the command, not
 //     to corral, and the command's own exit status (130 for death by
 //     SIGINT) is corral's. corral started in the background (`corral run
 //     … &`) never takes the terminal from the shell.

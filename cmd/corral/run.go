@@ -240,10 +240,11 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 	}
 	defer stdio.close()
 	proc.WithStdio(stdio.in, stdio.out, stdio.err)
-	if tty := foregroundTerminal(d.stdin); tty != nil {
+	ctty, closeTTY := findControllingTerminal(d.stdin, d.openTTY) // in the foreground or not
+	defer closeTTY()
+	if tty := foregroundTerminal(ctty); tty != nil {
 		proc.WithForeground(tty)
 	}
-	ctty := controllingTerminal(d.stdin) // in the foreground or not
 	orphans := adoptOrphans(containment, d.logger())
 
 	// Notified before Start, so that a signal during the start is not

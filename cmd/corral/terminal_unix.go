@@ -39,6 +39,33 @@ func controllingTerminal(f *os.File) *os.File {
 	return f
 }
 
+// findControllingTerminal returns corral's controlling terminal: stdin
+// when it is that terminal, else the terminal open(tty) gives (/dev/tty),
+// so that Ctrl-Z stops the command even when its stdin is redirected
+// (`corral run -- cmd </dev/null`). It returns nil when corral has no
+// controlling terminal, and a function that closes what it opened.
+func findControllingTerminal(stdin *os.File, open func() (*os.File, error)) (*os.File, func()) {
+	if tty := controllingTerminal(stdin); tty != nil || open == nil {
+		return tty, func() {}
+	}
+	f, err := open()
+	if err != nil {
+		return nil, func() {}
+	}
+	if controllingTerminal(f) == nil {
+		f.Close()
+		return nil, func() {}
+	}
+	return f, func() { f.Close() }
+}
+
+// openDevTTY opens /dev/tty, the calling process's controlling terminal;
+// it fails (ENXIO) for a process that has none. O_NOCTTY: it is already
+// ours, and must not become anyone's by this open.
+func openDevTTY() (*os.File, error) {
+	return os.OpenFile("/dev/tty", os.O_RDWR|syscall.O_NOCTTY, 0)
+}
+
 // terminalHeldBy reports whether process group pgid is tty's foreground
 // group.
 func terminalHeldBy(tty *os.File, pgid int) bool {
