@@ -39,12 +39,15 @@ type deps struct {
 	// to look for (tests that do not want the runner's terminal).
 	openTTY func() (*os.File, error)
 
-	reap      func(ctx context.Context, opts base.ReapOptions) (*base.ReapReport, error)
-	listTrees func(ctx context.Context) ([]base.TreeStatus, error)
-	freePort  func() (int, error)
-	now       func() time.Time
-	doctor    doctorDeps
-	docker    dockerDeps
+	reap func(ctx context.Context, opts base.ReapOptions) (*base.ReapReport, error)
+	// detachedReap, when set, replaces starting a detached `corral
+	// reap` (reapFirst's hand-off) and returns its PID.
+	detachedReap func() (int, error)
+	listTrees    func(ctx context.Context) ([]base.TreeStatus, error)
+	freePort     func() (int, error)
+	now          func() time.Time
+	doctor       doctorDeps
+	docker       dockerDeps
 }
 
 func defaultDeps() *deps {
@@ -73,21 +76,4 @@ func (d *deps) logger() *slog.Logger {
 // setLogger makes the logger a text handler on stderr at level.
 func (d *deps) setLogger(level slog.Level) {
 	d.log = slog.New(slog.NewTextHandler(d.stderr, &slog.HandlerOptions{Level: level}))
-}
-
-// reapFirst reaps what dead corral processes left behind, as every
-// command but port, doctor and ps does before its own work. A failing reap
-// is a warning, never the command's failure.
-func (d *deps) reapFirst(ctx context.Context) {
-	d.sweepContainersFirst(ctx)
-	report, err := d.reap(ctx, base.ReapOptions{Logger: d.logger()})
-	if err != nil {
-		d.logger().Warn("corral: reap before start failed", "err", err)
-		return
-	}
-	if report != nil {
-		for _, t := range report.Reaped {
-			d.logger().Info("corral: reaped orphaned tree", "tree", t.Tree, "name", t.Name, "owner", t.Owner, "stopped", t.Signalled)
-		}
-	}
 }

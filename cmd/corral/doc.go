@@ -51,7 +51,13 @@
 //     shell's followed by the host's.
 //   - Every command but `port`, `doctor` and `ps` first reaps trees left by
 //     dead corral processes (base.Reap); a failing reap is logged as a
-//     warning and never fails the command. `ps` only observes: listing must
+//     warning and never fails the command. The command waits for that
+//     reap at most a second (a tree that obeys its stop signal is gone by
+//     then, and the port it held is free); a stale tree that takes its
+//     grace period is announced in one line on stderr and stopped beside
+//     the command, and if it is still stopping when the command ends, a
+//     detached `corral reap` finishes the stop, so no command waits for
+//     another tree's grace. `ps` only observes: listing must
 //     never stop anything, so a `ps` shows the orphans a later command
 //     will reap.
 //   - When corral run receives SIGINT, SIGTERM, SIGHUP or SIGQUIT it stops

@@ -178,8 +178,11 @@ func newMarker(t *testing.T) string {
 
 // markedProcs returns the live processes whose environment holds
 // markerEnv=marker. Zombies have no environment left, so they never count.
-func markedProcs(marker string) []int {
-	want := []byte(markerEnv + "=" + marker)
+func markedProcs(marker string) []int { return procsWithEnv(markerEnv + "=" + marker) }
+
+// procsWithEnv returns the live processes whose environment holds kv.
+func procsWithEnv(kv string) []int {
+	want := []byte(kv)
 	names, _ := filepath.Glob("/proc/[0-9]*/environ")
 	var pids []int
 	for _, n := range names {
@@ -187,8 +190,8 @@ func markedProcs(marker string) []int {
 		if err != nil {
 			continue
 		}
-		for _, kv := range bytes.Split(b, []byte{0}) {
-			if bytes.Equal(kv, want) {
+		for _, v := range bytes.Split(b, []byte{0}) {
+			if bytes.Equal(v, want) {
 				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(n)))
 				pids = append(pids, pid)
 				break

@@ -39,7 +39,7 @@ func runEnv(ctx context.Context, d *deps, opts *envOptions) error {
 	if err := checkFlakeDir("corral env", opts.dir); err != nil {
 		return err
 	}
-	d.reapFirst(ctx)
+	defer d.reapFirst(ctx)()
 	env, err := openNixEnv(ctx, d, opts.dir)
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func runRun(ctx context.Context, d *deps, opts *runOptions) error {
 	if err := opts.choose(ctx, d, "corral run", cfg); err != nil {
 		return err
 	}
-	d.reapFirst(ctx)
+	defer d.reapFirst(ctx)()
 	if cfg.backend == backendDocker {
 		return runDocker(ctx, d, cfg)
 	}

@@ -72,7 +72,7 @@ func Reap(ctx context.Context, opts ReapOptions) (*ReapReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reaper{store: store, boot: boot, logger: logger, report: &ReapReport{}, shield: newShield()}
+	r := &reaper{store: store, boot: boot, logger: logger, report: &ReapReport{}, shield: newShield(), stopping: opts.Stopping}
 	for range maxReapPasses {
 		r.liveOwners = map[string]bool{}
 		n, err := r.pass(ctx)
@@ -97,6 +97,7 @@ type reaper struct {
 	store      *records.Store
 	boot       string
 	logger     *slog.Logger
+	stopping   func(StoppingTree) // ReapOptions.Stopping
 
 	mu     sync.Mutex
 	report *ReapReport
@@ -267,7 +268,12 @@ func (r *reaper) stopTree(ctx context.Context, rec *records.Record, env *treeEnv
 		pt.settle = true
 		t = pt
 	}
-	n, err := stopTarget(ctx, t, min(rec.Grace, maxReapGrace), r.shield)
+	grace := min(rec.Grace, maxReapGrace)
+	n, err := stopTarget(ctx, t, grace, r.shield, func(n int) {
+		if r.stopping != nil {
+			r.stopping(StoppingTree{Tree: rec.Tree, Name: rec.Name, Owner: rec.Owner.PID, Processes: n, Grace: grace})
+		}
+	})
 	if errors.Is(err, errShielded) {
 		r.logger.Warn("corral: tree of a dead owner left alone: it holds this reaper or its shell", "tree", rec.Tree, "name", rec.Name)
 		return
@@ -292,20 +298,24 @@ type reapTarget interface {
 }
 
 // stopTarget stops a tree with the stop sequence (SIGTERM, grace, SIGKILL,
-// a bounded wait). It returns how many processes were running at the
+// a bounded wait), calling before, when not nil, with the number of its
+// processes just before the first signal. It returns how many processes were running at the
 // start, and the errors of the signals sent.
 //
 // A member counts as gone only once it is a zombie or reaped, checked by
 // its identity: a process in the middle of exiting may already have left
 // its cgroup and lost its environment, and if it owns other trees, the
 // next pass must see it dead.
-func stopTarget(ctx context.Context, t reapTarget, grace time.Duration, sh *shield) (int, error) {
+func stopTarget(ctx context.Context, t reapTarget, grace time.Duration, sh *shield, before func(n int)) (int, error) {
 	pids := t.members()
 	if len(pids) == 0 {
 		return 0, nil
 	}
 	if sh.anyOf(pids) != 0 {
 		return 0, errShielded
+	}
+	if before != nil {
+		before(len(pids))
 	}
 	ids := make([]records.Identity, 0, len(pids))
 	for _, pid := range pids {

@@ -58,4 +58,19 @@ type ReapOptions struct {
 	// Logger receives warnings about set-aside records; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// Stopping, when set, is called once for each tree of a dead owner
+	// that still has processes, just before the reaper signals it, so
+	// that a caller can say what it is waiting for: the stop may take the
+	// tree's whole grace period. It may be called from several goroutines
+	// at once.
+	Stopping func(StoppingTree)
+}
+
+// StoppingTree is a tree Reap is about to stop.
+type StoppingTree struct {
+	Tree      string
+	Name      string
+	Owner     int // the dead owner's PID
+	Processes int // how many of its processes were found
+	Grace     time.Duration
 }

@@ -39,7 +39,7 @@ func (r *reaper) sweepCgroups(ctx context.Context) {
 			continue
 		}
 		t := cgroupTarget{path: path}
-		n, err := stopTarget(ctx, t, DefaultGracePeriod, r.shield)
+		n, err := stopTarget(ctx, t, DefaultGracePeriod, r.shield, nil)
 		if errors.Is(err, errShielded) {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -144,12 +145,29 @@ func TestReapOrphanedTrees(t *testing.T) {
 					t.Fatalf("Reap with a live owner = %+v, %v", report, err)
 				}
 				killOwner(t, owner)
-				report, err = Reap(testCtx(t), ReapOptions{})
+				var mu sync.Mutex
+				stopping := map[string]StoppingTree{}
+				report, err = Reap(testCtx(t), ReapOptions{Stopping: func(st StoppingTree) {
+					mu.Lock()
+					defer mu.Unlock()
+					stopping[st.Tree] = st
+				}})
 				if err != nil {
 					t.Fatal(err)
 				}
 				if len(recordedOnly(report.Reaped)) != tt.wantReaped || len(report.SetAside) != 0 {
 					t.Fatalf("Reap = %+v, want %d trees reaped", report, tt.wantReaped)
+				}
+				// Each reaped tree with processes was announced before its
+				// stop, with its dead owner and what was found.
+				for _, rt := range recordedOnly(report.Reaped) {
+					if rt.Signalled == 0 {
+						continue
+					}
+					st, ok := stopping[rt.Tree]
+					if !ok || st.Owner != rt.Owner || st.Processes != rt.Signalled || st.Grace <= 0 {
+						t.Errorf("Stopping for tree %s = %+v (announced: %v), want owner %d, %d processes and a grace period", rt.Tree, st, ok, rt.Owner, rt.Signalled)
+					}
 				}
 				if left := markedPids(mark); len(left) > 0 {
 					t.Fatalf("processes left after Reap returned: %v", left)
