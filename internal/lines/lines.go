@@ -75,16 +75,39 @@ func Forward(r io.Reader, lw *Writer) {
 		case err == nil && long == nil:
 			lw.WriteLine(chunk)
 		case err == nil:
-			long = lw.writeCapped(append(long, chunk...), true)
+			long = lw.writeCapped(lw.appendCapped(long, chunk), true)
 		case errors.Is(err, bufio.ErrBufferFull):
-			long = lw.writeCapped(append(long, chunk...), false)
+			long = lw.writeCapped(lw.appendCapped(long, chunk), false)
 		default:
-			if rest := append(long, chunk...); len(rest) > 0 {
+			if rest := lw.appendCapped(long, chunk); len(rest) > 0 {
 				lw.writeCapped(rest, true)
 			}
 			return
 		}
 	}
+}
+
+// longLineJump is the size past which a line's buffer grows straight to
+// its largest size instead of doubling.
+const longLineJump = 1 << 20
+
+// appendCapped appends p to the line being assembled. Its buffer doubles
+// up to longLineJump, then grows at once to what one cap-sized piece and
+// one read need, and no further: a very long line costs one buffer of
+// the cap's size, not a chain of doubled ones left for the garbage
+// collector, which made the peak two to three times the cap.
+func (lw *Writer) appendCapped(line, p []byte) []byte {
+	if need := len(line) + len(p); need > cap(line) {
+		limit := max(need, lw.max+bufferSize)
+		c := max(2*cap(line), need)
+		if c > longLineJump {
+			c = limit // one jump to the cap: no chain of dead buffers
+		}
+		grown := make([]byte, len(line), min(c, limit))
+		copy(grown, line)
+		line = grown
+	}
+	return append(line, p...)
 }
 
 // writeCapped writes the cap-sized pieces of a line being assembled, and

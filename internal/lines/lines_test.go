@@ -76,3 +76,39 @@ func TestForwardCapsLongLines(t *testing.T) {
 		t.Fatalf("writes of %v bytes, want %d, %d, 5001, 5", lens, capLen, capLen)
 	}
 }
+
+// A 10 MiB line, past the size where the assembly buffer stops doubling,
+// arrives whole in one Write; with a cap below it, it arrives in
+// cap-sized Writes and nothing is lost (issue 11, item 6).
+func TestForwardVeryLongLine(t *testing.T) {
+	line := strings.Repeat("z", 10<<20) + "\n"
+	for _, tt := range []struct {
+		name   string
+		max    int
+		writes int
+	}{
+		{"default cap", 0, 1},
+		{"cap of 3 MiB", 3 << 20, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &lineRecorder{}
+			lw := NewWriter(rec)
+			if tt.max > 0 {
+				lw.SetMaxLine(tt.max)
+			}
+			Forward(strings.NewReader(line+"next\n"), lw)
+			got := rec.all()
+			if len(got) != tt.writes+1 || got[len(got)-1] != "next\n" {
+				t.Fatalf("%d writes, want %d and then \"next\\n\"", len(got), tt.writes+1)
+			}
+			if joined := strings.Join(got[:tt.writes], ""); joined != line {
+				t.Fatalf("the line arrived as %d bytes, want %d", len(joined), len(line))
+			}
+			for _, w := range got[:tt.writes] {
+				if tt.max > 0 && len(w) > tt.max {
+					t.Fatalf("a write of %d bytes, over the cap of %d", len(w), tt.max)
+				}
+			}
+		})
+	}
+}

@@ -4,12 +4,9 @@ package base
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -109,23 +106,7 @@ func startNativeSleeps(b *testing.B, env *NativeEnvironment, sleep string) func(
 }
 
 // benchRSS is this process's resident set in bytes (VmRSS).
-func benchRSS(b *testing.B) int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for line := range strings.Lines(string(data)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				b.Fatalf("VmRSS %q: %v", rest, err)
-			}
-			return kb << 10
-		}
-	}
-	b.Fatal("no VmRSS in /proc/self/status")
-	return 0
-}
+func benchRSS(b *testing.B) int64 { return benchStatusBytes(b, "VmRSS:") }
 
 func benchHeapInUse() int64 {
 	var m runtime.MemStats
