@@ -37,6 +37,7 @@ type bareTree struct {
 	cmd *exec.Cmd
 	out *bufio.Reader
 	r   *os.File
+	sig syscall.Signal // what stops it; 0 means SIGTERM
 }
 
 func startBareTree(b *testing.B) benchTree {
@@ -59,7 +60,11 @@ func startBareTree(b *testing.B) benchTree {
 }
 
 func (t *bareTree) stop(b *testing.B) {
-	if err := syscall.Kill(-t.cmd.Process.Pid, syscall.SIGTERM); err != nil {
+	sig := t.sig
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
+	if err := syscall.Kill(-t.cmd.Process.Pid, sig); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := t.out.ReadString(0); err == nil {

@@ -1,0 +1,100 @@
+//go:build linux
+
+package base
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Stop of a large tree that ignores SIGTERM (issue 11, item 10).
+
+// largeTreeSize is the number of processes of the tree, its shell
+// included.
+const largeTreeSize = 1500
+
+// largeTreeGrace is the grace period the tree waits out.
+const largeTreeGrace = time.Second
+
+// BenchmarkStopLargeTree stops a tree of largeTreeSize processes that
+// all ignore SIGTERM, with a one-second grace period, in the host's
+// default containment and in a process group, and reports the median
+// time Stop took past the grace period (target: under 200 ms), and the
+// median of the whole Stop. The baseline, bare, is what the kernel alone
+// takes: the same tree in a process group of its own, killed with one
+// kill(-pgid, SIGKILL), until every member is gone.
+func BenchmarkStopLargeTree(b *testing.B) {
+	script := `trap "" TERM; i=1; while [ $i -lt ` + strconv.Itoa(largeTreeSize) + ` ]; do sleep 3600 & i=$((i+1)); done; echo ready; wait`
+	b.Run("bare-kill", func(b *testing.B) {
+		var ds []time.Duration
+		for i := 0; i < b.N; i++ {
+			ds = append(ds, benchStopOnce(b, func() benchTree { return startBareScript(b, script) }))
+		}
+		reportP50(b, "kill-p50-ms", ds)
+	})
+	for _, c := range []struct {
+		name        string
+		containment ContainmentKind
+	}{{"default", ""}, {"pgroup", ContainmentPgroup}} {
+		b.Run(c.name, func(b *testing.B) {
+			env := benchNative(b, c.containment)
+			env.WithGracePeriod(largeTreeGrace)
+			var ds []time.Duration
+			for i := 0; i < b.N; i++ {
+				ds = append(ds, benchStopOnce(b, func() benchTree { return startNativeScript(b, env, script) }))
+			}
+			p50 := reportP50(b, "stop-p50-ms", ds)
+			b.ReportMetric(float64(p50-largeTreeGrace)/float64(time.Millisecond), "past-grace-p50-ms")
+		})
+	}
+}
+
+// startBareScript starts sh -c script in a process group of its own,
+// whose stop is a SIGKILL of the group.
+func startBareScript(b *testing.B, script string) benchTree {
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	r, w, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stdout = w
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	w.Close()
+	out := bufio.NewReader(r)
+	if line, err := out.ReadString('\n'); line != "ready\n" {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		b.Fatalf("tree said %q, %v", line, err)
+	}
+	return &bareTree{cmd: cmd, out: out, r: r, sig: syscall.SIGKILL}
+}
+
+// startNativeScript starts sh -c script in env and waits for it to
+// print "ready".
+func startNativeScript(b *testing.B, env *NativeEnvironment, script string) benchTree {
+	p, err := env.NewProcess("/bin/sh", "-c", script)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ready := newBenchLineSignal("ready")
+	p.WithOutput(ready)
+	if err := p.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case <-ready.seen:
+	case <-time.After(60 * time.Second):
+		p.Stop(context.Background())
+		b.Fatal("tree not ready after 60s")
+	}
+	return &nativeTree{p: p}
+}
