@@ -57,9 +57,17 @@
 //   - pgroup: elsewhere (darwin, no cgroup v2, no write access), the child
 //     leads a new process group. Members that leave the group are still
 //     found on Linux by the CORRAL_TREE variable every process of the tree
-//     inherits. The limit: a descendant that leaves the group and clears
-//     its environment escapes, on darwin any descendant that leaves the
-//     group does.
+//     inherits. The limit: a descendant that leaves the group and no
+//     longer shows CORRAL_TREE in /proc/PID/environ escapes. That is one
+//     that clears its environment (env -i, execve with a new one), and
+//     also one that rewrites its environment block in place: a process
+//     title set the setproctitle way (Perl's $0, Ruby's
+//     Process.setproctitle, PostgreSQL, nginx) overwrites the memory
+//     /proc/PID/environ shows, so the variable reads as gone even though
+//     the process never cleared it. A live supervisor and the reaper
+//     alike judge by that file. On darwin any descendant that leaves the
+//     group escapes. Where these matter, use cgroup containment, which
+//     no process of the tree can leave without root.
 //
 // The group is signalled as a whole only while its leader is our unreaped
 // child: the proc waits for the leader with waitid(WNOWAIT), stops the
