@@ -57,7 +57,14 @@
 //   - pgroup: elsewhere (darwin, no cgroup v2, no write access), the child
 //     leads a new process group. Members that leave the group are still
 //     found on Linux by the CORRAL_TREE variable every process of the tree
-//     inherits. The limit: a descendant that leaves the group and no
+//     inherits. Whether the tree is empty is judged from a walk of
+//     /proc that also looks at every PID the kernel handed out while it
+//     ran (ns_last_pid), so a process forked mid-walk by a parent that
+//     then exited is not missed; SIGKILL goes out in passes until such a
+//     walk finds no member; and the reaper keeps a record while any
+//     member is left. A descendant that hops from PID to PID (forks a
+//     setsid successor and exits, in a loop) is therefore stopped.
+//     The limit: a descendant that leaves the group and no
 //     longer shows CORRAL_TREE in /proc/PID/environ escapes. That is one
 //     that clears its environment (env -i, execve with a new one), and
 //     also one that rewrites its environment block in place: a process

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/corralrun/corral/internal/procfs"
 	"github.com/corralrun/corral/internal/sys"
@@ -41,7 +42,27 @@ func (t *pgroupTree) releaseIfEmpty() bool {
 	empty, _ := t.empty()
 	return empty
 }
-func (t *pgroupTree) kill() error { return t.signal(syscall.SIGKILL) }
+
+// kill sends SIGKILL to the tree in passes until one that can vouch for
+// its walk finds no member left, or killPassesFor has passed: a
+// descendant that hops from PID to PID (forks a successor, exits) can
+// slip between one walk and its signal, not past every pass. Members
+// still dying count as left, so the passes also last until the tree is
+// dead, which the stop sequence then sees at once.
+func (t *pgroupTree) kill() error {
+	deadline := time.Now().Add(killPassesFor)
+	for {
+		err := t.signal(syscall.SIGKILL)
+		left, consistent := treeMembers(t.pgid, t.pgid, t.id, t.start)
+		if (consistent && len(left) == 0) || time.Now().After(deadline) {
+			return err
+		}
+	}
+}
+
+// killPassesFor bounds pgroupTree.kill's passes; the stop sequence's own
+// wait after SIGKILL follows.
+const killPassesFor = time.Second
 
 func (t *pgroupTree) signal(sigs ...syscall.Signal) error {
 	if t.pgid <= 0 {
@@ -68,5 +89,6 @@ func (t *pgroupTree) empty() (bool, error) {
 	if t.pgid <= 0 {
 		return true, nil
 	}
-	return len(treeMembers(t.pgid, t.pgid, t.id, t.start)) == 0, nil
+	pids, consistent := treeMembers(t.pgid, t.pgid, t.id, t.start)
+	return consistent && len(pids) == 0, nil
 }

@@ -25,7 +25,7 @@ func (t *pgroupTree) watch() (<-chan struct{}, func(), error) {
 	wg.Go(func() {
 		defer close(ch)
 		for !stopped.Load() {
-			pids := treeMembers(t.pgid, t.pgid, t.id, t.start)
+			pids, _ := treeMembers(t.pgid, t.pgid, t.id, t.start)
 			pins := make([]sys.Pin, 0, len(pids))
 			for _, pid := range pids {
 				if p, err := sys.PinProcess(pid); err == nil {

@@ -11,8 +11,8 @@ import (
 func escapedMembers(int, string, uint64) []int { return nil }
 
 // treeMembers is the group's members on darwin.
-func treeMembers(pgid, exclude int, _ string, _ uint64) []int {
-	return procfs.GroupMembers(pgid, exclude)
+func treeMembers(pgid, exclude int, _ string, _ uint64) ([]int, bool) {
+	return procfs.GroupMembers(pgid, exclude), true
 }
 
 func carriesTree(int, string) bool { return false }

@@ -11,7 +11,7 @@ import (
 // after boot) can be descendants, so older ones are not read.
 func escapedMembers(pgid int, id string, since uint64) []int {
 	var pids []int
-	procfs.Each(func(pid int, st procfs.Stat) {
+	procfs.EachConsistent(func(pid int, st procfs.Stat) {
 		if st.PGID != pgid && st.StartTime >= since && carriesTree(pid, id) {
 			pids = append(pids, pid)
 		}
@@ -19,10 +19,12 @@ func escapedMembers(pgid int, id string, since uint64) []int {
 	return pids
 }
 
-// treeMembers is the group's members and escapedMembers from one walk.
-func treeMembers(pgid, exclude int, id string, since uint64) []int {
-	var pids []int
-	procfs.Each(func(pid int, st procfs.Stat) {
+// treeMembers is the group's members and escapedMembers from one walk,
+// which also looks at every process forked while it ran
+// (procfs.EachConsistent). consistent is false when that walk cannot
+// vouch that it missed none: an empty list then proves nothing.
+func treeMembers(pgid, exclude int, id string, since uint64) (pids []int, consistent bool) {
+	consistent = procfs.EachConsistent(func(pid int, st procfs.Stat) {
 		switch {
 		case pid == exclude:
 		case st.PGID == pgid:
@@ -31,7 +33,7 @@ func treeMembers(pgid, exclude int, id string, since uint64) []int {
 			pids = append(pids, pid)
 		}
 	})
-	return pids
+	return pids, consistent
 }
 
 // carriesTree reports whether pid's initial environment holds

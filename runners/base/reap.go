@@ -281,6 +281,19 @@ func (r *reaper) stopTree(ctx context.Context, rec *records.Record, env *treeEnv
 	if err != nil {
 		r.logger.Warn("corral: stop tree of a dead owner", "tree", rec.Tree, "err", err)
 	}
+	// The stop waited for the processes it found first. One forked
+	// meanwhile by a member that then exited (a descendant hopping from
+	// PID to PID) is looked for again, killed, and while any is left the
+	// record stays for the next pass or the next reap.
+	if n > 0 {
+		if left := t.members(); len(left) > 0 {
+			t.kill()
+			if left = t.members(); len(left) > 0 {
+				r.logger.Warn("corral: tree of a dead owner still has processes; its record is kept for the next reap", "tree", rec.Tree, "name", rec.Name, "processes", len(left))
+				return
+			}
+		}
+	}
 	if err := t.release(); err != nil {
 		r.logger.Warn("corral: release containment", "tree", rec.Tree, "err", err)
 	}

@@ -22,7 +22,7 @@ func init() {
 	// containment ("cgroup" or "pgroup") and what to start: "tree" (a
 	// tree with escapers), "nested" (a tree whose leader is itself a
 	// reap-owner of a tree), "external" (a group recorded with
-	// WritePgidFile).
+	// WritePgidFile), "hopper" (a tree with a PID-hopping descendant).
 	helpers["reap-owner"] = func(args []string) int {
 		if err := runReapOwner(args[0], args[1]); err != nil {
 			fmt.Fprintln(os.Stderr, "reap-owner:", err)
@@ -50,6 +50,8 @@ func runReapOwner(containment, what string) error {
 		if err == nil {
 			p.WithEnvironmentVariables(ctx, resources.Env(helperEnv, "proc-tree"))
 		}
+	case "hopper":
+		p, err = env.NewProcess("/bin/sh", "-c", hopScript)
 	case "nested":
 		p, err = env.NewProcess(os.Args[0], containment, "tree")
 		if err == nil {

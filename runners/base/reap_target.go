@@ -121,7 +121,18 @@ func (t *pgroupTarget) signal(sig syscall.Signal) error {
 	return errors.Join(errs...)
 }
 
-func (t *pgroupTarget) kill() error    { return t.signal(syscall.SIGKILL) }
+// kill sends SIGKILL in passes until no member is found or killPassesFor
+// has passed (see pgroupTree.kill).
+func (t *pgroupTarget) kill() error {
+	deadline := time.Now().Add(killPassesFor)
+	for {
+		err := t.signal(syscall.SIGKILL)
+		if len(t.members()) == 0 || time.Now().After(deadline) {
+			return err
+		}
+	}
+}
+
 func (t *pgroupTarget) release() error { return nil }
 
 // needsEnvIndex reports whether any stale record is found by CORRAL_TREE.

@@ -1,0 +1,133 @@
+package base
+
+import (
+	"context"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/corralrun/corral/internal/records"
+	"github.com/corralrun/corral/resources"
+)
+
+// hopScript starts a PID-hopping descendant: a process that, in a loop,
+// forks a setsid successor of itself and exits, keeping CORRAL_TREE (and
+// the test's mark) all along; then the leader says ready and waits.
+const hopScript = `trap "" TERM; export HOP='sleep 0.004; setsid -f sh -c "$HOP"'; setsid -f sh -c "$HOP"; echo ready; exec sleep 300`
+
+// stillMarked reports whether any of n looks at the processes, 10 ms
+// apart, finds one carrying mark: a hopper is seen by nearly every look.
+func stillMarked(mark string, n int) []int {
+	for range n {
+		if pids := markedPids(mark); len(pids) > 0 {
+			return pids
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
+// killHoppers kills whatever carries mark until a second of looks finds
+// nothing, so that a failed test leaves no hopper behind.
+func killHoppers(mark string) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		pids := stillMarked(mark, 100)
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// TestStopCatchesPIDHopper: Stop of a process-group tree does not return
+// while a descendant that hops from PID to PID through setsid lives on
+// (issue 11, item 1).
+func TestStopCatchesPIDHopper(t *testing.T) {
+	mark := newMark(t)
+	t.Cleanup(func() { killHoppers(mark) })
+	t.Setenv("CORRAL_HOME", t.TempDir())
+	env, err := NewNativeEnvironment(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.containment = Containment{Kind: ContainmentPgroup}
+	env.WithGracePeriod(200 * time.Millisecond)
+	p, err := env.NewProcess("/bin/sh", "-c", hopScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.WithEnvironmentVariables(context.Background(), resources.Env(markEnv, mark))
+	ready := newLineWaiter("ready")
+	p.WithOutput(ready)
+	if err := p.Start(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	ready.wait(t)
+	if err := p.Stop(testCtx(t)); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if left := stillMarked(mark, 100); len(left) > 0 {
+		t.Fatalf("a PID-hopping descendant survived Stop: %v", left)
+	}
+}
+
+// lineWaiter is an output writer that closes seen at the first line
+// equal to want (plus its newline).
+type lineWaiter struct {
+	want string
+	seen chan struct{}
+	done bool
+}
+
+func newLineWaiter(want string) *lineWaiter {
+	return &lineWaiter{want: want + "\n", seen: make(chan struct{})}
+}
+
+// Write is called by one goroutine at a time (the line writer's rule).
+func (l *lineWaiter) Write(p []byte) (int, error) {
+	if !l.done && string(p) == l.want {
+		l.done = true
+		close(l.seen)
+	}
+	return len(p), nil
+}
+
+func (l *lineWaiter) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-l.seen:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no %q line within 20 s", l.want)
+	}
+}
+
+// TestReapCatchesPIDHopper: the reaper stops a dead owner's process-group
+// tree whose descendant hops from PID to PID, and removes the record only
+// once nothing of it is left (issue 11, item 1).
+func TestReapCatchesPIDHopper(t *testing.T) {
+	t.Setenv("CORRAL_HOME", t.TempDir())
+	mark := newMark(t)
+	t.Cleanup(func() { killHoppers(mark) })
+	owner := startOwner(t, mark, string(ContainmentPgroup), "hopper")
+	killOwner(t, owner)
+	if _, err := Reap(testCtx(t), ReapOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	left := stillMarked(mark, 100)
+	store, err := records.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := store.Names()
+	if len(left) > 0 {
+		t.Errorf("a PID-hopping descendant survived Reap: %v", left)
+		if len(names) == 0 {
+			t.Error("and its record was removed")
+		}
+	} else if len(names) != 0 {
+		t.Errorf("records left after Reap stopped everything: %v", names)
+	}
+}
