@@ -2,6 +2,7 @@ package base
 
 import (
 	"context"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -42,35 +43,46 @@ func killHoppers(mark string) {
 	}
 }
 
-// TestStopCatchesPIDHopper: Stop of a process-group tree does not return
-// while a descendant that hops from PID to PID through setsid lives on
-// (issue 11, item 1).
+// TestStopCatchesPIDHopper: neither Stop nor the end of the leader
+// leaves a process-group tree's descendant that hops from PID to PID
+// through setsid (issue 11, item 1).
 func TestStopCatchesPIDHopper(t *testing.T) {
-	mark := newMark(t)
-	t.Cleanup(func() { killHoppers(mark) })
-	t.Setenv("CORRAL_HOME", t.TempDir())
-	env, err := NewNativeEnvironment(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.containment = Containment{Kind: ContainmentPgroup}
-	env.WithGracePeriod(200 * time.Millisecond)
-	p, err := env.NewProcess("/bin/sh", "-c", hopScript)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.WithEnvironmentVariables(context.Background(), resources.Env(markEnv, mark))
-	ready := newLineWaiter("ready")
-	p.WithOutput(ready)
-	if err := p.Start(testCtx(t)); err != nil {
-		t.Fatal(err)
-	}
-	ready.wait(t)
-	if err := p.Stop(testCtx(t)); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
-	if left := stillMarked(mark, 100); len(left) > 0 {
-		t.Fatalf("a PID-hopping descendant survived Stop: %v", left)
+	for _, tt := range []struct {
+		name   string
+		script string
+		end    func(context.Context, Proc) error
+	}{
+		{"Stop", hopScript, func(ctx context.Context, p Proc) error { return p.Stop(ctx) }},
+		{"leader exits", strings.TrimSuffix(hopScript, "; exec sleep 300"), func(ctx context.Context, p Proc) error { return p.Wait(ctx) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mark := newMark(t)
+			t.Cleanup(func() { killHoppers(mark) })
+			t.Setenv("CORRAL_HOME", t.TempDir())
+			env, err := NewNativeEnvironment(context.Background(), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.containment = Containment{Kind: ContainmentPgroup}
+			env.WithGracePeriod(200 * time.Millisecond)
+			p, err := env.NewProcess("/bin/sh", "-c", tt.script)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.WithEnvironmentVariables(context.Background(), resources.Env(markEnv, mark))
+			ready := newLineWaiter("ready")
+			p.WithOutput(ready)
+			if err := p.Start(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+			ready.wait(t)
+			if err := tt.end(testCtx(t), p); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if left := stillMarked(mark, 100); len(left) > 0 {
+				t.Fatalf("a PID-hopping descendant survived: %v", left)
+			}
+		})
 	}
 }
 
