@@ -65,4 +65,14 @@ if ! NIX_CONFIG="$settings" nix --version >/dev/null 2>&1; then
 	echo "nix.sh: nix --version fails with the test settings" >&2
 	exit 1
 fi
+# Build the stub's bashInteractive now, once, before any test: nix
+# develop builds it on first use, and a test that stops a wrapped process
+# while that build runs kills the builder, which every other nix develop
+# waiting for the same build then reports in the program's stderr
+# ("builder for ... failed due to signal 9"). The out-link keeps it from
+# a garbage collection.
+if ! NIX_CONFIG="$settings" nix build --out-link "$state/bash-interactive" nixpkgs#bashInteractive >/dev/null 2>&1; then
+	echo "nix.sh: nix cannot build the test registry's nixpkgs#bashInteractive (testdata/nix/nixpkgs-stub)" >&2
+	exit 1
+fi
 printf '%s\n' "$settings"
