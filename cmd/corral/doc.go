@@ -57,7 +57,9 @@
 //     grace period is announced in one line on stderr and stopped beside
 //     the command, and if it is still stopping when the command ends, a
 //     detached `corral reap` finishes the stop, so no command waits for
-//     another tree's grace. `ps` only observes: listing must
+//     another tree's grace. A corral run stopped by a signal reaps again
+//     once its tree is gone: a corral run inside the tree died with it,
+//     and its records are cleared at once. `ps` only observes: listing must
 //     never stop anything, so a `ps` shows the orphans a later command
 //     will reap.
 //   - When corral run receives SIGINT, SIGTERM, SIGHUP or SIGQUIT it stops

@@ -277,6 +277,12 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 		}
 	}
 	stdio.wait()
+	if received != 0 {
+		// A corral run inside the tree died with it: its records now
+		// name a dead owner's trees, already stopped. Clear them now
+		// rather than at the next corral command.
+		d.reapFirst(ctx)()
+	}
 	d.reraise = reraised(received, err)
 	if received != 0 {
 		return &statusError{code: 128 + int(received)}

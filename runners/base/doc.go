@@ -57,7 +57,11 @@
 //   - pgroup: elsewhere (darwin, no cgroup v2, no write access), the child
 //     leads a new process group. Members that leave the group are still
 //     found on Linux by the CORRAL_TREE variable every process of the tree
-//     inherits. Whether the tree is empty is judged from a walk of
+//     inherits. A tree started from inside another one (a corral run in
+//     a corral run) also carries CORRAL_TREE_ANCESTRY, the ids of the
+//     trees around it, and is a member of each of them: stopping the
+//     outer tree stops the inner one, whatever the inner supervisor
+//     does. Whether the tree is empty is judged from a walk of
 //     /proc that also looks at every PID the kernel handed out while it
 //     ran (ns_last_pid), so a process forked mid-walk by a parent that
 //     then exited is not missed; SIGKILL goes out in passes until such a

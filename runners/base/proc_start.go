@@ -82,8 +82,7 @@ func (proc *NativeProc) startLocked() error {
 	if err != nil {
 		return err
 	}
-	env := envmerge.Merge(proc.env.inherited(), layers, proc.appends)
-	env = append(env, records.TreeEnv+"="+rec.Tree)
+	env := records.ChildTreeEnv(envmerge.Merge(proc.env.inherited(), layers, proc.appends), rec.Tree)
 	if err := usableDir(proc.workDir()); err != nil {
 		return err
 	}

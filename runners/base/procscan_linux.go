@@ -1,6 +1,8 @@
 package base
 
 import (
+	"bytes"
+
 	"github.com/corralrun/corral/internal/procfs"
 	"github.com/corralrun/corral/internal/records"
 )
@@ -39,7 +41,27 @@ func treeMembers(pgid, exclude int, id string, since uint64) (pids []int, consis
 // carriesTree reports whether pid's initial environment holds
 // CORRAL_TREE=id. Only the calling user's processes (or any, for root)
 // can be read; others never match.
-func carriesTree(pid int, id string) bool { return procfs.EnvironHas(pid, records.TreeEnv+"="+id) }
+func carriesTree(pid int, id string) bool {
+	tree, ancestry := treeEnvOf(pid)
+	return records.InTree(tree, ancestry, id)
+}
+
+// treeEnvOf reads pid's CORRAL_TREE and CORRAL_TREE_ANCESTRY values
+// (empty when absent) from one read of its initial environment.
+func treeEnvOf(pid int) (tree, ancestry string) {
+	kvs, err := procfs.Environ(pid)
+	if err != nil {
+		return "", ""
+	}
+	for _, kv := range kvs {
+		if v, ok := bytes.CutPrefix(kv, []byte(records.TreeEnv+"=")); ok {
+			tree = string(v)
+		} else if v, ok := bytes.CutPrefix(kv, []byte(records.TreeAncestryEnv+"=")); ok {
+			ancestry = string(v)
+		}
+	}
+	return tree, ancestry
+}
 
 // ownedBy reports whether a process carrying a tree's marker may be
 // signalled as the tree's, for a tree of user uid: it must run as uid,
@@ -61,7 +83,7 @@ type treeEnvIndex struct{ pids map[string][]int }
 func indexTreeEnv() *treeEnvIndex {
 	idx := &treeEnvIndex{pids: make(map[string][]int)}
 	procfs.Each(func(pid int, _ procfs.Stat) {
-		if id, ok := procfs.EnvironValue(pid, records.TreeEnv); ok {
+		for _, id := range records.Trees(treeEnvOf(pid)) {
 			idx.pids[id] = append(idx.pids[id], pid)
 		}
 	})
