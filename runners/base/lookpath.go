@@ -22,7 +22,7 @@ func lookPath(bin, pathValue, dir string) (string, error) {
 			p = filepath.Join(dir, p)
 		}
 		if err := isExecutable(p); err != nil {
-			return "", fmt.Errorf("%w: %s: %v", ErrBinaryNotFound, bin, err)
+			return "", fmt.Errorf("%w: %w", ErrBinaryNotFound, err)
 		}
 		return p, nil
 	}
@@ -40,13 +40,27 @@ func lookPath(bin, pathValue, dir string) (string, error) {
 	return "", fmt.Errorf("%w: %q is not in PATH", ErrBinaryNotFound, bin)
 }
 
+// isExecutable returns nil when p is a file with an execute bit. A file
+// that exists but cannot be run gives a *fs.PathError (Op "exec") whose
+// error says why and matches fs.ErrPermission, so that a caller can tell
+// it from one that is not there (fs.ErrNotExist), as shells do with 126
+// and 127.
 func isExecutable(p string) error {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return err
 	}
-	if fi.IsDir() || fi.Mode()&0o111 == 0 {
-		return fs.ErrPermission
+	switch {
+	case fi.IsDir():
+		return &fs.PathError{Op: "exec", Path: p, Err: notExecutable("is a directory")}
+	case fi.Mode()&0o111 == 0:
+		return &fs.PathError{Op: "exec", Path: p, Err: notExecutable("permission denied (no execute bit)")}
 	}
 	return nil
 }
+
+// notExecutable is why an existing file cannot be executed.
+type notExecutable string
+
+func (e notExecutable) Error() string        { return string(e) }
+func (e notExecutable) Is(target error) bool { return target == fs.ErrPermission }
