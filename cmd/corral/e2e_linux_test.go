@@ -100,7 +100,12 @@ func (e *e2e) command(args ...string) *exec.Cmd {
 // run runs corral to its end, at most testTimeout.
 func (e *e2e) run(stdin string, args ...string) result {
 	e.t.Helper()
-	cmd := e.command(args...)
+	return e.runCmd(e.command(args...), stdin)
+}
+
+// runCmd runs cmd, from command, to its end, at most testTimeout.
+func (e *e2e) runCmd(cmd *exec.Cmd, stdin string) result {
+	e.t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -239,6 +244,12 @@ func TestE2EExitCodes(t *testing.T) {
 		{"killed by SIGKILL", []string{"run", "--", "sh", "-c", "kill -KILL $$"}, 137},
 		{"killed by SIGTERM", []string{"run", "--", "sh", "-c", "kill -TERM $$"}, 143},
 		{"not found", []string{"run", "--", "corral-test-no-such-binary"}, 127},
+		{"not executable", []string{"run", "--", "/etc/passwd"}, 126},
+		{"a directory", []string{"run", "--", "/"}, 126},
+		{"mistyped command", []string{"doctr"}, 2},
+		{"--grace over 24h", []string{"run", "--grace", "25h", "--", "true"}, 2},
+		{"--version", []string{"--version"}, 0},
+		{"version", []string{"version"}, 0},
 		{"bad flag", []string{"run", "--frob", "--", "true"}, 2},
 		{"bad -e", []string{"run", "-e", "=x", "--", "true"}, 2},
 		{"unknown command", []string{"frob"}, 2},

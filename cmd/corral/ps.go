@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -30,6 +31,9 @@ left by dead corral processes are listed until a reap stops them.`,
 }
 
 func runPs(ctx context.Context, d *deps, _ *psOptions) error {
+	if err := checkCorralEnv("corral ps", os.Getenv); err != nil {
+		return err
+	}
 	trees, err := d.listTrees(ctx)
 	if err != nil {
 		return fmt.Errorf("list trees: %w", err)
