@@ -79,7 +79,12 @@
 //     dead corral processes (base.Reap); a failing reap is logged as a
 //     warning and never fails the command. `ps` only observes: listing must
 //     never stop anything, so a `ps` shows the orphans a later command
-//     will reap.
+//     will reap: OWNER says "orphaned" (the owner's PID and start time no
+//     longer match a live process) and a line after the table says to run
+//     `corral reap`. `ps --json` prints one object, {"trees": [...],
+//     "containers": [...]}, whose schema (field names, types, meaning) is
+//     in `corral ps --help`; CPU and memory are summed over each tree's
+//     processes from one walk of /proc for all trees.
 //   - When corral run receives SIGINT, SIGTERM, SIGHUP or SIGQUIT it stops
 //     the whole tree with that same signal (a Python server gets its
 //     KeyboardInterrupt), then the --grace period, then SIGKILL, and exits
