@@ -95,7 +95,11 @@ func TestBadCorralHome(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(unreadable, "runs"), 0); err != nil {
 		t.Fatal(err)
 	}
-	all := [][]string{{"run", "--", "true"}, {"reap"}, {"ps"}}
+	flake := searchableDir(t) // env checks for flake.nix before the home
+	if err := os.WriteFile(filepath.Join(flake, "flake.nix"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	all := [][]string{{"run", "--", "true"}, {"reap"}, {"env", "--dir", flake}, {"ps"}}
 	tests := []struct {
 		name       string
 		home, user string // CORRAL_HOME and HOME
@@ -107,7 +111,7 @@ func TestBadCorralHome(t *testing.T) {
 		{"runs is a regular file", runsFile, "/root", false, all, filepath.Join(runsFile, "runs")},
 		{"runs is a symlink", runsLink, "/root", false, all, filepath.Join(runsLink, "runs")},
 		// ps only observes: a home without runs is no tree, not an error.
-		{"read-only home", readOnly, "/root", true, all[:2], readOnly},
+		{"read-only home", readOnly, "/root", true, all[:3], readOnly},
 		{"unreadable runs", unreadable, "/root", true, all, filepath.Join(unreadable, "runs")},
 		{"no CORRAL_HOME and no HOME", "", "", false, all, "CORRAL_HOME"},
 	}
