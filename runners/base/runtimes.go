@@ -119,6 +119,29 @@ func checkRuntime(ctx context.Context, req *resources.Runtime) (problem string, 
 	return "", nil
 }
 
+// RuntimeVersion finds the runtime name in PATH and reads its version
+// as CheckForRuntimes does ("python" is python3, else python). path is ""
+// when name is not in PATH, with a nil error. version is in the form
+// versions compare in: Go's own for go ("go1.22rc1"), a semantic version
+// without its "v" for the others ("21.0.0-nightly20231010abc", "3.13.0-a1"
+// for Python's 3.13.0a1). err says why the version could not be read; it
+// wraps ctx.Err() when ctx ended first.
+func RuntimeVersion(ctx context.Context, name string) (path, version string, err error) {
+	path, ok := lookRuntime(name)
+	if !ok {
+		return "", "", nil
+	}
+	scheme := schemeFor(name)
+	v, err := runtimeVersion(ctx, name, path, scheme)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%s: %w", name, ctx.Err())
+		}
+		return path, "", err
+	}
+	return path, scheme.display(v), nil
+}
+
 // lookRuntime returns the path of the command that provides name.
 func lookRuntime(name string) (string, bool) {
 	candidates := []string{name}

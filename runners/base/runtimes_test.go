@@ -546,3 +546,42 @@ func TestInstallHint(t *testing.T) {
 		})
 	}
 }
+
+// TestRuntimeVersion: the version doctor shows is the one the checks
+// compare, read from the real version text of each runtime.
+func TestRuntimeVersion(t *testing.T) {
+	ctx := runtimeTestContext(t)
+	dir := fakeTools(t, map[string]string{
+		"go":      `echo "go version go1.22rc1 linux/amd64"`,
+		"node":    `echo "v21.0.0-nightly20231010abc"`,
+		"python3": `echo "Python 3.13.0a1+"`,
+		"rustc":   `echo "rustc 1.75.0 (82e1608df 2023-12-21)"`,
+		"docker":  `echo "Docker version 20.10.24+dfsg1, build 297e128"`,
+		"broken":  `echo "no version here"`,
+	})
+	t.Setenv("PATH", dir)
+	tests := []struct {
+		name, wantPath, want string
+		wantErr              bool
+	}{
+		{"go", "go", "go1.22rc1", false},
+		{"node", "node", "21.0.0-nightly20231010abc", false},
+		{"python", "python3", "3.13.0-a1", false},
+		{"rustc", "rustc", "1.75.0", false},
+		{"docker", "docker", "20.10.24", false},
+		{"broken", "broken", "", true},
+		{"cargo", "", "", false}, // not in PATH: no path, no error
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, version, err := RuntimeVersion(ctx, tt.name)
+			wantPath := ""
+			if tt.wantPath != "" {
+				wantPath = filepath.Join(dir, tt.wantPath)
+			}
+			if path != wantPath || version != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("RuntimeVersion(%q) = %q, %q, %v; want %q, %q, error %v", tt.name, path, version, err, wantPath, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
