@@ -24,6 +24,8 @@ func TestRunCannotExecute(t *testing.T) {
 	noX := write("no-x", "#!/bin/sh\necho ran\n", 0o644)
 	badInterp := write("bad-interp", "#!/nonexistent/corral-interp -x\necho ran\n", 0o755)
 	noShebang := write("no-shebang", "echo \"ran $0 $*\"\nexit 3\n", 0o755)
+	write("corral-test-no-x", "#!/bin/sh\necho ran\n", 0o644)
+	t.Setenv("PATH", os.Getenv("PATH")+string(os.PathListSeparator)+dir)
 	sub := filepath.Join(dir, "subdir")
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
@@ -41,6 +43,7 @@ func TestRunCannotExecute(t *testing.T) {
 		{"no shebang runs under sh", []string{noShebang, "a", "b"}, 3, "ran " + noShebang + " a b\n", nil},
 		{"missing path", []string{filepath.Join(dir, "nope")}, 127, "", []string{"not found", "nope"}},
 		{"not in PATH", []string{"corral-test-no-such-binary"}, 127, "", []string{"corral-test-no-such-binary", "not in PATH"}},
+		{"in PATH, no execute bit", []string{"corral-test-no-x"}, 126, "", []string{"cannot execute", filepath.Join(dir, "corral-test-no-x"), "no execute bit"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

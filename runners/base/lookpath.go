@@ -1,6 +1,7 @@
 package base
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,7 +12,9 @@ import (
 // lookPath finds bin as a process started in dir with PATH=pathValue
 // would: a name holding '/' is a path (relative ones from dir), any other
 // name is searched in pathValue. It returns an absolute path, or an error
-// wrapping ErrBinaryNotFound that names bin.
+// wrapping ErrBinaryNotFound that names bin; when bin exists but cannot be
+// executed (the path, or every match in PATH), that error is also the
+// *fs.PathError of isExecutable.
 func lookPath(bin, pathValue, dir string) (string, error) {
 	if bin == "" {
 		return "", fmt.Errorf("%w: empty binary name", ErrBinaryNotFound)
@@ -26,6 +29,9 @@ func lookPath(bin, pathValue, dir string) (string, error) {
 		}
 		return p, nil
 	}
+	// As execvp(3): a name found only as files that cannot be executed is
+	// that failure (the first of them), not "not found".
+	var denied error
 	for _, d := range filepath.SplitList(pathValue) {
 		if d == "" {
 			d = "."
@@ -33,9 +39,17 @@ func lookPath(bin, pathValue, dir string) (string, error) {
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(dir, d)
 		}
-		if p := filepath.Join(d, bin); isExecutable(p) == nil {
+		p := filepath.Join(d, bin)
+		err := isExecutable(p)
+		if err == nil {
 			return p, nil
 		}
+		if denied == nil && errors.Is(err, fs.ErrPermission) {
+			denied = err
+		}
+	}
+	if denied != nil {
+		return "", fmt.Errorf("%w: %w", ErrBinaryNotFound, denied)
 	}
 	return "", fmt.Errorf("%w: %q is not in PATH", ErrBinaryNotFound, bin)
 }

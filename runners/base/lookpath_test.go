@@ -33,6 +33,8 @@ func TestLookPathCannotExecute(t *testing.T) {
 		{"./sub", fs.ErrPermission, fs.ErrNotExist},
 		{"./missing", fs.ErrNotExist, fs.ErrPermission},
 		{"missing-in-path", ErrBinaryNotFound, fs.ErrPermission},
+		{"no-x", fs.ErrPermission, fs.ErrNotExist}, // found in PATH, not executable
+		{"x", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.bin, func(t *testing.T) {
