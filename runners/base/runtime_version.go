@@ -70,11 +70,13 @@ func goAtLeast(found, min string) bool {
 // requirement: dotted if there is one, else a bare number, with the
 // prerelease that follows it: after a hyphen ("1.70.0-nightly",
 // "v21.0.0-nightly20231010abc") or, as Python and Nix write it, attached
-// ("3.13.0a1", "2.19.0pre20231020"). Build metadata ("+dfsg1") and
-// components past the third are left out, as semver ignores the first.
+// ("3.13.0a1", "2.19.0pre20231020"). A prerelease starts with a letter:
+// "12.2.0-14" is Debian's 14th package of the 12.2.0 release, not a
+// prerelease of it. Build metadata ("+dfsg1") and components past the
+// third are left out, as semver ignores the first.
 var (
-	dottedSemverRE = regexp.MustCompile(`([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:\.[0-9]+)*(?:-([0-9A-Za-z][0-9A-Za-z.-]*)|([A-Za-z][0-9A-Za-z.]*))?`)
-	bareSemverRE   = regexp.MustCompile(`([0-9]+)(?:-([0-9A-Za-z][0-9A-Za-z.-]*)|([A-Za-z][0-9A-Za-z.]*))?`)
+	dottedSemverRE = regexp.MustCompile(`([0-9]+)\.([0-9]+)(?:\.([0-9]+))?(?:\.[0-9]+)*(?:-([A-Za-z][0-9A-Za-z.-]*)|([A-Za-z][0-9A-Za-z.]*))?`)
+	bareSemverRE   = regexp.MustCompile(`([0-9]+)(?:-([A-Za-z][0-9A-Za-z.-]*)|([A-Za-z][0-9A-Za-z.]*))?`)
 )
 
 // parseSemver returns the first version number in s as a canonical

@@ -73,7 +73,9 @@ func TestParseSemver(t *testing.T) {
 		{"21.0.0-", "v21.0.0"},
 		{"", ""},
 		{"no numbers here", ""},
-		{"21.0.0-01", ""}, // a numeric prerelease with a leading zero is not semver
+		{"gcc (Debian 12.2.0-14) 12.2.0", "v12.2.0"}, // a package revision, not a prerelease
+		{"Python 3.11.2-1ubuntu1", "v3.11.2"},
+		{"node v21.0.0-nightly.01", ""}, // a numeric identifier with a leading zero is not semver
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -162,6 +164,7 @@ func TestVersionAtLeast(t *testing.T) {
 		{"mytool", "mytool version 1.10.0-beta.2 (built 2024.01)", "1.10.0", false},
 		{"mytool", "mytool 1.10", "1.9", true},
 		{"mytool", "mytool 1.9", "1.10", false},
+		{"gcc", "gcc (Debian 12.2.0-14) 12.2.0", "12.2.0", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.runtime+"_"+tt.output+">="+tt.min, func(t *testing.T) {
