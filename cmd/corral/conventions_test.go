@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -154,6 +155,34 @@ func TestCheckCorralEnv(t *testing.T) {
 		}
 		if tt.wantErr != "" && (exitCode(err) != 2 || !strings.Contains(errorLine(err), tt.wantErr)) {
 			t.Errorf("%v: error line %q (exit %d), want exit 2 and %q", tt.env, errorLine(err), exitCode(err), tt.wantErr)
+		}
+	}
+}
+
+// TestReadmeNamesGoVersion: the README names the Go release go.mod needs
+// and says the first run compiles, so the two cannot drift apart.
+func TestReadmeNamesGoVersion(t *testing.T) {
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var goLine string
+	for _, l := range strings.Split(string(mod), "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			goLine = strings.TrimSpace(v)
+		}
+	}
+	parts := strings.Split(goLine, ".")
+	if len(parts) < 2 {
+		t.Fatalf("go.mod's go line %q is not a Go version", goLine)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Go " + parts[0] + "." + parts[1] + " or later", "compiles corral"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not say %q (go.mod: go %s)", want, goLine)
 		}
 	}
 }
