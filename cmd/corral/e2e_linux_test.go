@@ -423,8 +423,14 @@ func TestE2EPsShowsLiveTree(t *testing.T) {
 	if r.code != 0 || !line("alive").MatchString(r.stdout) || strings.Contains(r.stdout, "orphaned") {
 		t.Errorf("ps printed %q (stderr %q), want tree %s owned by %s alive, with 2 processes", r.stdout, r.stderr, tree, owner)
 	}
-	if got := psJSONTree(t, e, tree); !got.OwnerAlive || got.OwnerPID != cmd.Process.Pid || got.Processes != 2 || got.MemoryBytes == 0 {
-		t.Errorf("ps --json: %+v, want owner %s alive, 2 processes, memory", got, owner)
+	var got treeJSON
+	// Memory shows once the sleeps have faulted their pages in after exec.
+	eventually(t, 10*time.Second, "ps --json shows no memory for the tree", func() bool {
+		got = psJSONTree(t, e, tree)
+		return got.MemoryBytes > 0
+	})
+	if !got.OwnerAlive || got.OwnerPID != cmd.Process.Pid || got.Processes != 2 {
+		t.Errorf("ps --json: %+v, want owner %s alive, 2 processes", got, owner)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
