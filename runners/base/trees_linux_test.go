@@ -3,6 +3,7 @@ package base
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/corralrun/corral/internal/procfs"
 	"github.com/corralrun/corral/internal/records"
@@ -33,7 +34,14 @@ func TestListTreesShowsLiveTrees(t *testing.T) {
 		ctx := testCtx(t)
 		procs := startListed(t, ctx, env, 2)
 		t.Cleanup(func() { env.Stop(context.Background()) })
-		trees, err := ListTrees(ctx)
+		// "ready" comes before the exec of sleep, whose pages fault in
+		// after it: a listing at once may catch a leader without memory.
+		var trees []TreeStatus
+		var err error
+		pollUntil(ctx, 10*time.Second, func() bool {
+			trees, err = ListTrees(ctx)
+			return err == nil && len(trees) == 2 && trees[0].Memory > 0 && trees[1].Memory > 0
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
