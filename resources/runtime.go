@@ -19,7 +19,8 @@ type RuntimeContext struct {
 
 // Runtime is a tool a service needs on the host: Name is the command
 // (go, python, node, npm, nix, docker, rustc, cargo, …) and MinVersion,
-// when not empty, the lowest acceptable version ("1.22", "3.10.4").
+// when not empty, the lowest acceptable version ("1.22", "3.10.4"; how
+// versions compare, prereleases included, is base.CheckForRuntimes's).
 type Runtime struct {
 	Name       string
 	MinVersion string

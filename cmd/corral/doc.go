@@ -19,12 +19,38 @@
 //	128+N corral run: the command died of signal N, or corral itself
 //	      received signal N (SIGTERM, SIGHUP, SIGQUIT) and stopped the
 //	      tree; for SIGINT corral instead dies of SIGINT itself (below)
+//	126   corral run: the command exists but cannot be executed (no
+//	      execute bit, a directory, a script whose #! interpreter is
+//	      missing: "bad interpreter" naming it)
 //	127   corral run: the command was not found
+//
+// Environment:
+//
+//	CORRAL_HOME         where records and caches live (default ~/.corral);
+//	                    must be absolute: a relative one is bad usage
+//	                    (exit 2). A home that cannot be used (a regular
+//	                    file, a read-only directory, no $HOME to default
+//	                    to) is exit 1 with one line naming it.
+//	CORRAL_CONTAINMENT  pgroup forces process groups where cgroups would
+//	                    do; any other non-empty value is bad usage (exit 2).
 //
 // Decisions the specification leaves open:
 //
 //   - `corral` without a command is a usage error (exit 2), so a script
-//     calling `corral $CMD` with an empty variable fails loudly.
+//     calling `corral $CMD` with an empty variable fails loudly. A
+//     mistyped command is answered with the nearest one ("did you mean
+//     doctor?").
+//   - `corral run -e KEY` (no "=") gives the command corral's own value of
+//     KEY, as `docker run -e KEY` does; when corral has no KEY, the
+//     command does not get it either (unset, not empty).
+//   - `corral run --grace` takes a duration from 0 to 24h; longer is
+//     refused as a typo (exit 2), as is a negative one.
+//   - An executable text file without #! runs under /bin/sh, as
+//     execvp(3) runs it.
+//   - `corral version` and `corral --version` print one line: the module
+//     version ("(devel)" for a build from a checkout) and the VCS revision
+//     ("unknown revision" when the build recorded none, as under
+//     -buildvcs=false).
 //   - `corral run --backend nix` and `corral env` use the flake in --dir
 //     (a --dir without flake.nix is bad usage, exit 2), materialised once
 //     and cached under $CORRAL_HOME/nix: a later run runs no nix while
@@ -61,7 +87,12 @@
 //     once its tree is gone: a corral run inside the tree died with it,
 //     and its records are cleared at once. `ps` only observes: listing must
 //     never stop anything, so a `ps` shows the orphans a later command
-//     will reap.
+//     will reap: OWNER says "orphaned" (the owner's PID and start time no
+//     longer match a live process) and a line after the table says to run
+//     `corral reap`. `ps --json` prints one object, {"trees": [...],
+//     "containers": [...]}, whose schema (field names, types, meaning) is
+//     in `corral ps --help`; CPU and memory are summed over each tree's
+//     processes from one walk of /proc for all trees.
 //   - When corral run receives SIGINT, SIGTERM, SIGHUP or SIGQUIT it stops
 //     the whole tree with that same signal (a Python server gets its
 //     KeyboardInterrupt), then the --grace period, then SIGKILL, and exits

@@ -65,15 +65,11 @@ func writeContainers(w io.Writer, cs []docker.ContainerStatus, now time.Time) er
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "CONTAINER\tNAME\tIMAGE\tSTATE\tAGE\tOWNER\tKIND")
 	for _, c := range cs {
-		owner := fmt.Sprintf("%d orphaned", c.OwnerPID)
-		if c.OwnerAlive {
-			owner = fmt.Sprintf("%d alive", c.OwnerPID)
-		}
 		kind := "persistent"
 		if c.Ephemeral {
 			kind = "ephemeral"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shortContainerID(c.ID), c.Name, c.Image, c.State, humanAge(now.Sub(c.Created)), owner, kind)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shortContainerID(c.ID), c.Name, c.Image, c.State, humanAge(now.Sub(c.Created)), ownerText(c.OwnerPID, c.OwnerAlive), kind)
 	}
 	return tw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -100,7 +101,12 @@ func (e *e2e) command(args ...string) *exec.Cmd {
 // run runs corral to its end, at most testTimeout.
 func (e *e2e) run(stdin string, args ...string) result {
 	e.t.Helper()
-	cmd := e.command(args...)
+	return e.runCmd(e.command(args...), stdin)
+}
+
+// runCmd runs cmd, from command, to its end, at most testTimeout.
+func (e *e2e) runCmd(cmd *exec.Cmd, stdin string) result {
+	e.t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -242,6 +248,12 @@ func TestE2EExitCodes(t *testing.T) {
 		{"killed by SIGKILL", []string{"run", "--", "sh", "-c", "kill -KILL $$"}, 137},
 		{"killed by SIGTERM", []string{"run", "--", "sh", "-c", "kill -TERM $$"}, 143},
 		{"not found", []string{"run", "--", "corral-test-no-such-binary"}, 127},
+		{"not executable", []string{"run", "--", "/etc/passwd"}, 126},
+		{"a directory", []string{"run", "--", "/"}, 126},
+		{"mistyped command", []string{"doctr"}, 2},
+		{"--grace over 24h", []string{"run", "--grace", "25h", "--", "true"}, 2},
+		{"--version", []string{"--version"}, 0},
+		{"version", []string{"version"}, 0},
 		{"bad flag", []string{"run", "--frob", "--", "true"}, 2},
 		{"bad -e", []string{"run", "-e", "=x", "--", "true"}, 2},
 		{"unknown command", []string{"frob"}, 2},
@@ -393,27 +405,68 @@ func treeOf(t *testing.T, pid int) string {
 	return ""
 }
 
-// TestE2EPsShowsLiveTree: ps lists a running tree and does not reap an
-// orphaned one. Process groups: an orphaned cgroup tree could be swept by
-// another test binary's reaper meanwhile.
+// TestE2EPsShowsLiveTree: ps lists a running tree with its owner alive,
+// and an orphaned one (its corral killed) marked orphaned, in the table
+// and in --json, with the hint to reap; and it does not reap the orphan.
+// Process groups: an orphaned cgroup tree could be swept by another test
+// binary's reaper meanwhile.
 func TestE2EPsShowsLiveTree(t *testing.T) {
 	e := newE2E(t, "CORRAL_CONTAINMENT=pgroup")
 	marker := newMarker(t)
 	killMarked(t, marker)
-	cmd, _ := e.start("run", "-e", markerEnv+"="+marker, "--", "sleep", "300")
-	eventually(t, 10*time.Second, "the tree did not start", func() bool { return len(markedProcs(marker)) >= 1 })
+	cmd, _ := e.start("run", "-e", markerEnv+"="+marker, "--", "sh", "-c", "sleep 300 & exec sleep 301")
+	eventually(t, 10*time.Second, "the tree did not start", func() bool { return len(markedProcs(marker)) >= 2 })
 	tree := treeOf(t, markedProcs(marker)[0])
-	r := e.run("", "ps")
-	if r.code != 0 || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(tree)+`\s+sleep\s+[0-9]+\s`).MatchString(r.stdout) {
-		t.Errorf("ps printed %q (stderr %q), want a line for tree %s", r.stdout, r.stderr, tree)
+	owner := strconv.Itoa(cmd.Process.Pid)
+	line := func(state string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(tree) + `\s+sh\s+` + owner + ` ` + state + `\s+[0-9]+\s+2\s`)
 	}
+
+	r := e.run("", "ps")
+	if r.code != 0 || !line("alive").MatchString(r.stdout) || strings.Contains(r.stdout, "orphaned") {
+		t.Errorf("ps printed %q (stderr %q), want tree %s owned by %s alive, with 2 processes", r.stdout, r.stderr, tree, owner)
+	}
+	var got treeJSON
+	// Memory shows once the sleeps have faulted their pages in after exec.
+	eventually(t, 10*time.Second, "ps --json shows no memory for the tree", func() bool {
+		got = psJSONTree(t, e, tree)
+		return got.MemoryBytes > 0
+	})
+	if !got.OwnerAlive || got.OwnerPID != cmd.Process.Pid || got.Processes != 2 {
+		t.Errorf("ps --json: %+v, want owner %s alive, 2 processes", got, owner)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	e.wait(cmd, 5*time.Second)
-	e.run("", "ps")
-	if len(markedProcs(marker)) == 0 {
+	r = e.run("", "ps")
+	if r.code != 0 || !line("orphaned").MatchString(r.stdout) || !strings.Contains(r.stdout, "'corral reap'") {
+		t.Errorf("ps printed %q (stderr %q), want tree %s owned by %s orphaned, and the reap hint", r.stdout, r.stderr, tree, owner)
+	}
+	if got := psJSONTree(t, e, tree); got.OwnerAlive || got.OwnerPID != cmd.Process.Pid {
+		t.Errorf("ps --json after kill -9 of the owner: %+v, want owner %s not alive", got, owner)
+	}
+	if len(markedProcs(marker)) < 2 {
 		t.Errorf("ps stopped an orphaned tree: it must only observe")
 	}
 	e.run("", "reap")
+}
+
+// psJSONTree runs `corral ps --json` and returns the entry of tree,
+// failing the test when there is none.
+func psJSONTree(t *testing.T, e *e2e, tree string) treeJSON {
+	t.Helper()
+	r := e.run("", "ps", "--json")
+	var out psJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("ps --json: exit %d, %v, stdout %q, stderr %q", r.code, err, r.stdout, r.stderr)
+	}
+	for _, tj := range out.Trees {
+		if tj.Tree == tree {
+			return tj
+		}
+	}
+	t.Fatalf("ps --json lists no tree %s: %s", tree, r.stdout)
+	return treeJSON{}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -36,7 +37,13 @@ later calls run no nix while flake.nix, flake.lock and nix stay the same.`,
 // runEnv checks --dir, reaps first, as every command that is not a pure
 // observer does, then prints the materialised environment.
 func runEnv(ctx context.Context, d *deps, opts *envOptions) error {
+	if err := checkCorralEnv("corral env", os.Getenv); err != nil {
+		return err
+	}
 	if err := checkFlakeDir("corral env", opts.dir); err != nil {
+		return err
+	}
+	if err := openHome(); err != nil {
 		return err
 	}
 	defer d.reapFirst(ctx)()

@@ -126,6 +126,7 @@ func TestPsGolden(t *testing.T) {
 		trees  []base.TreeStatus
 	}{
 		{"ps.golden", trees},
+		{"ps_one_orphan.golden", trees[:2]},
 		{"ps_empty.golden", nil},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -135,6 +136,42 @@ func TestPsGolden(t *testing.T) {
 			d.now = func() time.Time { return psNow }
 			forbidReap(t, d, "ps")
 			r := runWith(t, d, stdout, stderr, "ps")
+			if r.code != 0 || r.stderr != "" {
+				t.Fatalf("code %d, stderr %q", r.code, r.stderr)
+			}
+			checkGolden(t, tt.golden, r.stdout)
+		})
+	}
+}
+
+// TestPsJSONGolden: --json is the documented schema: every field of a
+// tree and a container, arrays never null.
+func TestPsJSONGolden(t *testing.T) {
+	trees := []base.TreeStatus{
+		{Tree: "4242.1187.1", Name: "postgres", Containment: "cgroup", Cgroup: "/sys/fs/cgroup/corral/4242.1187.1", Leader: 4250, Owner: 4242, OwnerAlive: true,
+			Started: psNow.Add(-3*time.Minute - 12*time.Second), Processes: 7, State: base.InterruptibleSleep, CPU: 2.25, Memory: 12_900_000},
+		{Tree: "5000.900.1", Name: "sleep", Containment: "pgroup", Leader: 0, Owner: 5000,
+			Processes: 1, State: base.Unknown, Memory: 512},
+	}
+	containers := []docker.ContainerStatus{
+		{ID: "0123456789abcdef", Name: "corral-run-1-aa", Image: "busybox-test", State: "running", Created: psNow.Add(-90 * time.Second), Ephemeral: true, OwnerPID: 42},
+	}
+	for _, tt := range []struct {
+		golden     string
+		trees      []base.TreeStatus
+		containers []docker.ContainerStatus
+	}{
+		{"ps_json.golden", trees, containers},
+		{"ps_json_empty.golden", nil, nil},
+	} {
+		t.Run(tt.golden, func(t *testing.T) {
+			isolateHome(t)
+			d, stdout, stderr := testDeps(t, "")
+			d.listTrees = func(context.Context) ([]base.TreeStatus, error) { return tt.trees, nil }
+			d.docker.list = func(context.Context) ([]docker.ContainerStatus, error) { return tt.containers, nil }
+			d.now = func() time.Time { return psNow }
+			forbidReap(t, d, "ps")
+			r := runWith(t, d, stdout, stderr, "ps", "--json")
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("code %d, stderr %q", r.code, r.stderr)
 			}

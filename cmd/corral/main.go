@@ -98,6 +98,11 @@ func newRootCommand(d *deps) *cobra.Command {
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	// cobra suggests nothing through SuggestionsFor until this is set
+	// (its own default of 2 applies only to the errors it prints).
+	root.SuggestionsMinimumDistance = 2
+	root.Version = buildVersion()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(d.stdin)
 	root.SetOut(d.stdout)
 	root.SetErr(d.stderr)
@@ -114,6 +119,7 @@ func newRootCommand(d *deps) *cobra.Command {
 		newReapCommand(d),
 		newPsCommand(d),
 		newEnvCommand(d),
+		newVersionCommand(d),
 	)
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/corralrun/corral/runners/base"
 	"github.com/corralrun/corral/runners/docker"
@@ -28,6 +29,9 @@ Records that cannot be trusted are set aside, never acted on.`,
 }
 
 func runReap(ctx context.Context, d *deps, _ *reapOptions) error {
+	if err := checkCorralEnv("corral reap", os.Getenv); err != nil {
+		return err
+	}
 	report, err := d.reap(ctx, base.ReapOptions{Logger: d.logger()})
 	sweep, serr := d.docker.sweep(ctx)
 	if errors.Is(serr, docker.ErrEngineUnavailable) {

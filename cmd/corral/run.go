@@ -28,9 +28,6 @@ const (
 	backendDocker = companion.Docker
 )
 
-// exitNotFound is the shell's status for a command that cannot be found.
-const exitNotFound = 127
-
 type runOptions struct {
 	backend string
 	image   string
@@ -38,7 +35,7 @@ type runOptions struct {
 	env     []string
 	ports   []string
 	volumes []string
-	grace   string
+	grace   time.Duration
 	stopSig string
 	explain bool
 	command []string
@@ -87,10 +84,11 @@ it at once.`,
 	flags.BoolVar(&opts.explain, "explain", false, "say on stderr which backend runs the command and why, before it runs")
 	flags.StringVar(&opts.image, "image", "", "container image for the docker backend")
 	flags.StringVar(&opts.dir, "dir", ".", "directory the command runs in")
-	flags.StringArrayVarP(&opts.env, "env", "e", nil, "set an environment variable, KEY=VALUE (repeatable)")
+	flags.StringArrayVarP(&opts.env, "env", "e", nil, "set an environment variable, KEY=VALUE, or KEY alone for corral's own value of KEY (left unset when corral has none); repeatable")
 	flags.StringArrayVarP(&opts.ports, "publish", "p", nil, "publish a container port, HOST:CONTAINER (docker backend; repeatable)")
 	flags.StringArrayVarP(&opts.volumes, "volume", "v", nil, "bind-mount a host path, HOST:CONTAINER (docker backend; repeatable)")
-	flags.StringVar(&opts.grace, "grace", base.DefaultGracePeriod.String(), "how long a stop waits between SIGTERM and SIGKILL")
+	opts.grace = base.DefaultGracePeriod
+	flags.Var(graceFlag{&opts.grace}, "grace", "how long a stop waits between SIGTERM and SIGKILL, 0 to "+maxGraceText)
 	flags.StringVar(&opts.stopSig, "stop-signal", "TERM", "the signal a stop sends first (TERM, INT, HUP, QUIT, USR1, USR2, or a number)")
 	return cmd
 }
@@ -99,11 +97,17 @@ it at once.`,
 // processes left, then runs the command and returns its outcome as an
 // error exitCode understands.
 func runRun(ctx context.Context, d *deps, opts *runOptions) error {
+	if err := checkCorralEnv("corral run", os.Getenv); err != nil {
+		return err
+	}
 	cfg, err := opts.config("corral run")
 	if err != nil {
 		return err
 	}
 	if err := opts.choose(ctx, d, "corral run", cfg); err != nil {
+		return err
+	}
+	if err := openHome(); err != nil {
 		return err
 	}
 	defer d.reapFirst(ctx)()
@@ -121,11 +125,13 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 		return nil, usageErrorf(cmdPath, "bad --dir %q: not a directory", opts.dir)
 	}
 	for _, s := range opts.env {
-		e, err := resources.ParseEnvironmentVariable(s)
+		e, err := parseEnvFlag(s, os.LookupEnv)
 		if err != nil {
 			return nil, usageErrorf(cmdPath, "bad -e %q: %v", s, err)
 		}
-		cfg.envs = append(cfg.envs, e)
+		if e != nil {
+			cfg.envs = append(cfg.envs, e)
+		}
 	}
 	for _, s := range opts.ports {
 		m, err := parsePortMapping(s)
@@ -134,11 +140,8 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 		}
 		cfg.ports = append(cfg.ports, m)
 	}
-	grace, err := time.ParseDuration(opts.grace)
-	if err != nil || grace < 0 {
-		return nil, usageErrorf(cmdPath, "bad --grace %q: want a duration of zero or more, such as 10s or 1m30s", opts.grace)
-	}
-	cfg.grace = grace
+	cfg.grace = opts.grace
+	var err error
 	if cfg.stopSig, err = parseStopSignal(opts.stopSig); err != nil {
 		return nil, usageErrorf(cmdPath, "bad --stop-signal %q: %v", opts.stopSig, err)
 	}
@@ -198,6 +201,25 @@ func (opts *runOptions) choose(ctx context.Context, d *deps, cmdPath string, cfg
 	return nil
 }
 
+// parseEnvFlag parses one -e: KEY=VALUE, or KEY alone for the value
+// lookup (the host's environment) gives KEY, as `docker run -e KEY` does.
+// A KEY the host does not have gives nil: the variable is not set, not
+// set empty.
+func parseEnvFlag(s string, lookup func(string) (string, bool)) (*resources.EnvironmentVariable, error) {
+	if strings.Contains(s, "=") {
+		return resources.ParseEnvironmentVariable(s)
+	}
+	v, ok := lookup(s)
+	e := &resources.EnvironmentVariable{Key: s, Value: v}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, nil
+	}
+	return e, nil
+}
+
 // parsePortMapping parses HOST:CONTAINER, two TCP ports in 1-65535.
 func parsePortMapping(s string) (portMapping, error) {
 	host, container, ok := strings.Cut(s, ":")
@@ -239,12 +261,15 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 		return err
 	}
 	defer stdio.close()
-	proc.WithStdio(stdio.in, stdio.out, stdio.err)
 	ctty, closeTTY := findControllingTerminal(d.stdin, d.openTTY) // in the foreground or not
 	defer closeTTY()
-	if tty := foregroundTerminal(ctty); tty != nil {
-		proc.WithForeground(tty)
+	prepare := func(p runProc) {
+		p.WithStdio(stdio.in, stdio.out, stdio.err)
+		if tty := foregroundTerminal(ctty); tty != nil {
+			p.WithForeground(tty)
+		}
 	}
+	prepare(proc)
 	orphans := adoptOrphans(containment, d.logger())
 
 	// Notified before Start, so that a signal during the start is not
@@ -253,9 +278,16 @@ func runNative(ctx context.Context, d *deps, cfg *runConfig) error {
 	signal.Notify(sigs, stoppingSignals...)
 	defer signal.Stop(sigs)
 
-	if err := proc.Start(ctx); err != nil {
+	err = proc.Start(ctx)
+	if sh := withShell(cfg, err); sh != nil {
+		if proc, _, err = newProc(ctx, d, sh); err == nil {
+			prepare(proc)
+			err = proc.Start(ctx)
+		}
+	}
+	if err != nil {
 		orphans.stop()
-		return notFoundStatus(err)
+		return execStatus(err)
 	}
 	stdio.started()
 	signal.Notify(sigs, forwardedSignals...)
@@ -317,7 +349,7 @@ func hostProc(ctx context.Context, env hostEnv, cfg *runConfig, kind string) (ru
 	env.WithEnvironmentVariables(ctx, cfg.envs...)
 	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
 	if err != nil {
-		return nil, base.Containment{}, notFoundStatus(err)
+		return nil, base.Containment{}, execStatus(err)
 	}
 	proc, ok := p.(runProc)
 	if !ok {
@@ -365,13 +397,4 @@ func waitRun(proc base.Proc, sigs <-chan os.Signal, d *deps) (syscall.Signal, er
 			go func() { stopped <- stopWith(stopCtx, proc, sig) }()
 		}
 	}
-}
-
-// notFoundStatus gives a binary that cannot be found the shell's status,
-// 127; other errors pass through.
-func notFoundStatus(err error) error {
-	if errors.Is(err, base.ErrBinaryNotFound) {
-		return &statusError{code: exitNotFound, err: err}
-	}
-	return err
 }

@@ -108,7 +108,7 @@ func runDocker(ctx context.Context, d *deps, cfg *runConfig) error {
 	}
 	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
 	if err != nil {
-		return notFoundStatus(err)
+		return execStatus(err)
 	}
 	copies, err := wireDockerStdio(d, p)
 	if err != nil {

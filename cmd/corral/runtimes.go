@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os/exec"
-	"regexp"
-	"strings"
-	"time"
+
+	"github.com/corralrun/corral/runners/base"
 )
 
 // runtimeInfo is what doctor found of one runtime. path is "" when it is
@@ -16,46 +13,10 @@ type runtimeInfo struct {
 	err                 error
 }
 
-// versionTimeout bounds one version command, so a wedged tool cannot
-// hang doctor.
-const versionTimeout = 5 * time.Second
-
-var versionPattern = regexp.MustCompile(`[0-9]+(\.[0-9]+)+`)
-
-// lookupRuntime finds name in PATH and reads its version: `go version`,
-// `<name> --version` for the others, the first dotted number printed.
+// lookupRuntime finds name in PATH and reads its version as the library's
+// runtime checks do (base.RuntimeVersion), so that doctor shows the
+// version those checks compare.
 func lookupRuntime(ctx context.Context, name string) runtimeInfo {
-	info := runtimeInfo{name: name}
-	path, err := exec.LookPath(name)
-	if err != nil {
-		return info
-	}
-	info.path = path
-	args := []string{"--version"}
-	if name == "go" {
-		args = []string{"version"}
-	}
-	ctx, cancel := context.WithTimeout(ctx, versionTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.WaitDelay = time.Second // a child holding our pipe must not keep us
-	out, err := cmd.Output()
-	if err != nil {
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		info.err = err
-		return info
-	}
-	v := versionPattern.FindString(string(out))
-	if v == "" {
-		line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-		if len(line) > 60 {
-			line = line[:60] + "…"
-		}
-		info.err = fmt.Errorf("no version number in %q", line)
-		return info
-	}
-	info.version = v
-	return info
+	path, version, err := base.RuntimeVersion(ctx, name)
+	return runtimeInfo{name: name, path: path, version: version, err: err}
 }

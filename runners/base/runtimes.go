@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,11 +32,16 @@ const versionTimeout = 5 * time.Second
 // CheckForRuntimes checks that every runtime in requirements is installed:
 // its command is in PATH and, when MinVersion is set, the first version
 // number the command prints ("go version", or "<name> --version" for every
-// other runtime) is at least MinVersion. Versions compare numerically,
-// component by component, missing components counting as 0 ("1.10" is
-// above "1.9"; "1.22" is met by "1.22.0"); text after the numbers, such
-// as "-rc1", is ignored. A requirement without MinVersion runs nothing.
-// The runtime "python" is looked up as python3, then python.
+// other runtime) is at least MinVersion. A requirement without MinVersion
+// runs nothing. The runtime "python" is looked up as python3, then python.
+//
+// Go versions compare as the go command does (go/version): "1.22" is met
+// by go1.22.0 and later, not by go1.22rc1; "1.22rc1" by go1.22rc1 and
+// later. Every other runtime's versions compare as semantic versions,
+// missing components counting as 0 ("1.10" is above "1.9"; "1.22" is met
+// by "1.22.0"), a prerelease below its release ("21.0.0-nightly" and
+// Python's "3.13.0a1" do not meet 21.0.0 and 3.13), build metadata
+// ("+dfsg1") and components past the third ignored.
 //
 // Nil requirements are skipped. A requirement with an empty name or a
 // MinVersion holding no number fails the call at once with an error
@@ -79,7 +82,7 @@ func validateRuntimes(requirements []*resources.Runtime) error {
 		case req.Name == "":
 			return fmt.Errorf("%w: requirement %d: empty name", ErrInvalidRuntime, i)
 		case req.MinVersion != "":
-			if _, ok := parseVersion(req.MinVersion); !ok {
+			if _, ok := schemeFor(req.Name).parse(req.MinVersion); !ok {
 				return fmt.Errorf("%w: %q: min version %q holds no version number", ErrInvalidRuntime, req.Name, req.MinVersion)
 			}
 		}
@@ -101,18 +104,42 @@ func checkRuntime(ctx context.Context, req *resources.Runtime) (problem string, 
 	if req.MinVersion == "" {
 		return "", nil
 	}
-	found, err := runtimeVersion(ctx, req.Name, path)
+	scheme := schemeFor(req.Name)
+	found, err := runtimeVersion(ctx, req.Name, path, scheme)
 	if err != nil && ctx.Err() != nil {
 		return "", ctx.Err()
 	}
 	if err != nil {
 		return fmt.Sprintf("%s: want %s, found %s with unreadable version: %v", req.Name, want, path, err), nil
 	}
-	wanted, _ := parseVersion(req.MinVersion) // validated before
-	if compareVersions(found, wanted) < 0 {
-		return fmt.Sprintf("%s: want %s, found %s at %s", req.Name, want, formatVersion(found), path), nil
+	wanted, _ := scheme.parse(req.MinVersion) // validated before
+	if !scheme.atLeast(found, wanted) {
+		return fmt.Sprintf("%s: want %s, found %s at %s", req.Name, want, scheme.display(found), path), nil
 	}
 	return "", nil
+}
+
+// RuntimeVersion finds the runtime name in PATH and reads its version
+// as CheckForRuntimes does ("python" is python3, else python). path is ""
+// when name is not in PATH, with a nil error. version is in the form
+// versions compare in: Go's own for go ("go1.22rc1"), a semantic version
+// without its "v" for the others ("21.0.0-nightly20231010abc", "3.13.0-a1"
+// for Python's 3.13.0a1). err says why the version could not be read; it
+// wraps ctx.Err() when ctx ended first.
+func RuntimeVersion(ctx context.Context, name string) (path, version string, err error) {
+	path, ok := lookRuntime(name)
+	if !ok {
+		return "", "", nil
+	}
+	scheme := schemeFor(name)
+	v, err := runtimeVersion(ctx, name, path, scheme)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%s: %w", name, ctx.Err())
+		}
+		return path, "", err
+	}
+	return path, scheme.display(v), nil
 }
 
 // lookRuntime returns the path of the command that provides name.
@@ -130,8 +157,8 @@ func lookRuntime(name string) (string, bool) {
 }
 
 // runtimeVersion runs the version command of the runtime name, installed
-// at path, and parses its output.
-func runtimeVersion(ctx context.Context, name, path string) ([]int, error) {
+// at path, and parses its output with scheme.
+func runtimeVersion(ctx context.Context, name, path string, scheme versionScheme) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, versionTimeout)
 	defer cancel()
 	args := versionArgs(name)
@@ -144,11 +171,11 @@ func runtimeVersion(ctx context.Context, name, path string) ([]int, error) {
 		err = ctx.Err() // the kill's "signal: killed" would hide why
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+		return "", fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
 	}
-	v, ok := parseVersion(string(out))
+	v, ok := scheme.parse(string(out))
 	if !ok {
-		return nil, fmt.Errorf("%s %s printed no version number: %q", name, strings.Join(args, " "), firstLine(string(out)))
+		return "", fmt.Errorf("%s %s printed no version number: %q", name, strings.Join(args, " "), firstLine(string(out)))
 	}
 	return v, nil
 }
@@ -169,66 +196,6 @@ func firstLine(s string) string {
 		s = s[:80]
 	}
 	return s
-}
-
-// The first version number in a tool's output: dotted if there is one
-// ("go1.26.8" gives 1.26.8, "v18.19.0" gives 18.19.0), else a bare number.
-var (
-	dottedVersionRE = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)+`)
-	bareVersionRE   = regexp.MustCompile(`[0-9]+`)
-)
-
-// parseVersion returns the components of the first version number in s:
-// the first dotted number, or the first number when none is dotted. It
-// reports false when s holds no number or a component overflows an int.
-func parseVersion(s string) ([]int, bool) {
-	m := dottedVersionRE.FindString(s)
-	if m == "" {
-		m = bareVersionRE.FindString(s)
-	}
-	if m == "" {
-		return nil, false
-	}
-	parts := strings.Split(m, ".")
-	v := make([]int, len(parts))
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return nil, false
-		}
-		v[i] = n
-	}
-	return v, true
-}
-
-// compareVersions returns -1, 0 or +1 as a is below, equal to or above b,
-// comparing component by component; a missing component counts as 0.
-func compareVersions(a, b []int) int {
-	for i := range max(len(a), len(b)) {
-		var x, y int
-		if i < len(a) {
-			x = a[i]
-		}
-		if i < len(b) {
-			y = b[i]
-		}
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
-
-// formatVersion writes v back as a dotted number.
-func formatVersion(v []int) string {
-	parts := make([]string, len(v))
-	for i, n := range v {
-		parts[i] = strconv.Itoa(n)
-	}
-	return strings.Join(parts, ".")
 }
 
 // CheckPythonPath returns the path of python3 in PATH, else of python.

@@ -44,69 +44,182 @@ func prependPath(t *testing.T, dir string) {
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
-func TestParseVersion(t *testing.T) {
+func TestParseSemver(t *testing.T) {
 	tests := []struct {
-		in     string
-		want   []int
-		wantOK bool
+		in   string
+		want string // "" when there is no version
 	}{
-		{"go version go1.26.8 linux/amd64", []int{1, 26, 8}, true},
-		{"go version go1.22rc1 linux/amd64", []int{1, 22}, true},
-		{"go version devel go1.27-abc123 linux/amd64", []int{1, 27}, true},
-		{"Python 3.11.2", []int{3, 11, 2}, true},
-		{"Python 3.13.0a1+", []int{3, 13, 0}, true},
-		{"v18.19.0\n", []int{18, 19, 0}, true},
-		{"9.2.0", []int{9, 2, 0}, true},
-		{"rustc 1.70.0 (90c541806 2023-05-31)", []int{1, 70, 0}, true},
-		{"cargo 1.70.0-nightly (ec8a8a0ca 2023-04-25)", []int{1, 70, 0}, true},
-		{"Docker version 20.10.24+dfsg1, build 297e128", []int{20, 10, 24}, true},
-		{"nix (Nix) 2.8.0", []int{2, 8, 0}, true},
+		{"Python 3.12.1", "v3.12.1"},
+		{"Python 3.13.0a1+", "v3.13.0-a1"},
+		{"Python 3.12.0rc2", "v3.12.0-rc2"},
+		{"v18.19.0\n", "v18.19.0"},
+		{"v21.0.0-nightly20231010abc", "v21.0.0-nightly20231010abc"},
+		{"10.2.4", "v10.2.4"},
+		{"rustc 1.75.0 (82e1608df 2023-12-21)", "v1.75.0"},
+		{"rustc 1.77.0-nightly (5518eaa94 2024-01-29)", "v1.77.0-nightly"},
+		{"cargo 1.75.0 (1d8b05cdd 2023-11-20)", "v1.75.0"},
+		{"cargo 1.70.0-beta.2 (ec8a8a0ca 2023-04-25)", "v1.70.0-beta.2"},
+		{"Docker version 24.0.7, build afdd53b", "v24.0.7"},
+		{"Docker version 20.10.24+dfsg1, build 297e128", "v20.10.24"},
+		{"nix (Nix) 2.18.1", "v2.18.1"},
+		{"nix (Nix) 2.19.0pre20231020_dirty", "v2.19.0-pre20231020"},
 		// A bare number counts only when nothing dotted follows.
-		{"tool 7", []int{7}, true},
-		{"build 7, version 1.2", []int{1, 2}, true},
-		{"1.22", []int{1, 22}, true},
-		{"3", []int{3}, true},
-		{"1.010", []int{1, 10}, true},
-		{"", nil, false},
-		{"no numbers here", nil, false},
-		{"99999999999999999999999.1", nil, false},
+		{"tool 7", "v7.0.0"},
+		{"build 7, version 1.2", "v1.2.0"},
+		{"1.22", "v1.22.0"},
+		{"3", "v3.0.0"},
+		{"1.010", "v1.10.0"},
+		{"1.2.3.4", "v1.2.3"},
+		{"21.0.0-", "v21.0.0"},
+		{"", ""},
+		{"no numbers here", ""},
+		{"gcc (Debian 12.2.0-14) 12.2.0", "v12.2.0"}, // a package revision, not a prerelease
+		{"Python 3.11.2-1ubuntu1", "v3.11.2"},
+		{"node v21.0.0-nightly.01", ""}, // a numeric identifier with a leading zero is not semver
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, ok := parseVersion(tt.in)
-			if ok != tt.wantOK || !slices.Equal(got, tt.want) {
-				t.Errorf("parseVersion(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.wantOK)
+			got, ok := parseSemver(tt.in)
+			if ok != (tt.want != "") || got != tt.want {
+				t.Errorf("parseSemver(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
 			}
 		})
 	}
 }
 
-func TestCompareVersions(t *testing.T) {
+func TestParseGoVersion(t *testing.T) {
 	tests := []struct {
-		a, b string
-		want int
+		in   string
+		want string // "" when there is no version
 	}{
-		{"1.10", "1.9", 1},
-		{"1.9", "1.10", -1},
-		{"1.22", "1.22.0", 0},
-		{"1.22.0", "1.22", 0},
-		{"1.26.8", "1.22", 1},
-		{"1.21.9", "1.22", -1},
-		{"2", "1.99.99", 1},
-		{"1.2.3", "1.2.3", 0},
-		{"1.2.3.1", "1.2.3", 1},
-		{"0.0.1", "0", 1},
-		{"1.0.0-rc1", "1.0.0", 0}, // pre-release text is not part of the number
+		{"go version go1.22.1 linux/amd64", "go1.22.1"},
+		{"go version go1.22rc1 linux/amd64", "go1.22rc1"},
+		{"go version go1.21beta2 darwin/arm64", "go1.21beta2"},
+		{"go version go1.20 linux/amd64", "go1.20"},
+		{"go version devel go1.27-abc123 Tue Jan 2 2026 linux/amd64", "go1.27-abc123"},
+		{"go version go2.0.1 linux/amd64", "go2.0.1"},
+		{"1.22", "go1.22"},
+		{"1.22.0", "go1.22.0"},
+		{"1.22rc1", "go1.22rc1"},
+		{"go1.22", "go1.22"},
+		{"1", "go1"},
+		{"latest", ""},
+		{"", ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.a+"_vs_"+tt.b, func(t *testing.T) {
-			a, okA := parseVersion(tt.a)
-			b, okB := parseVersion(tt.b)
-			if !okA || !okB {
-				t.Fatalf("parseVersion(%q), parseVersion(%q): not versions", tt.a, tt.b)
+		t.Run(tt.in, func(t *testing.T) {
+			got, ok := parseGoVersion(tt.in)
+			if ok != (tt.want != "") || got != tt.want {
+				t.Errorf("parseGoVersion(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
 			}
-			if got := compareVersions(a, b); got != tt.want {
-				t.Errorf("compareVersions(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
+		})
+	}
+}
+
+// TestVersionAtLeast decides requirements against each runtime's real
+// version output.
+func TestVersionAtLeast(t *testing.T) {
+	tests := []struct {
+		runtime, output, min string
+		want                 bool
+	}{
+		{"go", "go version go1.22.1 linux/amd64", "1.22", true},
+		{"go", "go version go1.22.0 linux/amd64", "1.22", true},
+		{"go", "go version go1.22rc1 linux/amd64", "1.22", false},
+		{"go", "go version go1.22rc1 linux/amd64", "1.22rc1", true},
+		{"go", "go version go1.22rc2 linux/amd64", "1.22rc1", true},
+		{"go", "go version go1.22rc1 linux/amd64", "1.22rc2", false},
+		{"go", "go version go1.22beta1 linux/amd64", "1.22rc1", false},
+		{"go", "go version go1.22.0 linux/amd64", "1.22.1", false},
+		{"go", "go version go1.21.13 linux/amd64", "1.22", false},
+		{"go", "go version go1.23rc1 linux/amd64", "1.22", true},
+		{"go", "go version go1.20 linux/amd64", "1.20", true}, // Go 1.20 and earlier named the release go1.20
+		{"go", "go version go1.20rc1 linux/amd64", "1.20", false},
+		{"go", "go version go1.10 linux/amd64", "1.9", true},
+		{"go", "go version go1.9.7 linux/amd64", "1.10", false},
+		{"go", "go version go1.26.8 linux/amd64", "1", true},
+		{"go", "go version go1.26.8 linux/amd64", "go1.26.8", true},
+		{"go", "go version devel go1.27-abc123 linux/amd64", "1.26.8", true},
+		{"go", "go version devel go1.27-abc123 linux/amd64", "1.27", false},
+		{"node", "v21.0.0-nightly20231010abc", "21.0.0", false},
+		{"node", "v21.0.0-nightly20231010abc", "21", false},
+		{"node", "v21.0.0-nightly20231010abc", "20.11", true},
+		{"node", "v21.0.0", "21.0.0", true},
+		{"node", "v18.19.0", "18.2", true},
+		{"npm", "10.2.4", "10.3", false},
+		{"python", "Python 3.12.1", "3.12", true},
+		{"python", "Python 3.12.1", "3.12.2", false},
+		{"python", "Python 3.13.0a1+", "3.13", false},
+		{"python", "Python 3.13.0a1+", "3.12", true},
+		{"rustc", "rustc 1.75.0 (82e1608df 2023-12-21)", "1.75", true},
+		{"rustc", "rustc 1.75.0 (82e1608df 2023-12-21)", "1.76", false},
+		{"rustc", "rustc 1.76.0-nightly (a57770440 2023-11-16)", "1.76", false},
+		{"cargo", "cargo 1.75.0 (1d8b05cdd 2023-11-20)", "1.70.0", true},
+		{"docker", "Docker version 24.0.7, build afdd53b", "24", true},
+		{"docker", "Docker version 20.10.24+dfsg1, build 297e128", "20.10.24", true},
+		{"docker", "Docker version 20.10.24+dfsg1, build 297e128", "20.10.25", false},
+		{"nix", "nix (Nix) 2.18.1", "2.18", true},
+		{"nix", "nix (Nix) 2.19.0pre20231020_dirty", "2.19", false},
+		{"mytool", "mytool version 1.10.0-beta.2 (built 2024.01)", "1.10.0-beta.1", true},
+		{"mytool", "mytool version 1.10.0-beta.2 (built 2024.01)", "1.10.0", false},
+		{"mytool", "mytool 1.10", "1.9", true},
+		{"mytool", "mytool 1.9", "1.10", false},
+		{"gcc", "gcc (Debian 12.2.0-14) 12.2.0", "12.2.0", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.runtime+"_"+tt.output+">="+tt.min, func(t *testing.T) {
+			scheme := schemeFor(tt.runtime)
+			found, ok := scheme.parse(tt.output)
+			if !ok {
+				t.Fatalf("%s: no version in %q", tt.runtime, tt.output)
+			}
+			min, ok := scheme.parse(tt.min)
+			if !ok {
+				t.Fatalf("%s: no version in requirement %q", tt.runtime, tt.min)
+			}
+			if got := scheme.atLeast(found, min); got != tt.want {
+				t.Errorf("%s %q (%s) >= %q (%s) = %v, want %v", tt.runtime, tt.output, found, tt.min, min, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckForRuntimesRealOutputs runs CheckForRuntimes against fake
+// runtimes printing real version text, so the whole path (look up, run,
+// parse, compare, report) is covered for each.
+func TestCheckForRuntimesRealOutputs(t *testing.T) {
+	ctx := runtimeTestContext(t)
+	t.Setenv("PATH", fakeTools(t, map[string]string{
+		"go":      `echo "go version go1.22rc1 linux/amd64"`,
+		"node":    `echo "v21.0.0-nightly20231010abc"`,
+		"python3": `echo "Python 3.12.1"`,
+		"rustc":   `echo "rustc 1.75.0 (82e1608df 2023-12-21)"`,
+		"docker":  `echo "Docker version 20.10.24+dfsg1, build 297e128"`,
+	}))
+	tests := []struct {
+		runtime, min string
+		wantErr      bool
+	}{
+		{"go", "1.21", false},
+		{"go", "1.22rc1", false},
+		{"go", "1.22", true},
+		{"node", "20", false},
+		{"node", "21.0.0", true},
+		{"python", "3.12", false},
+		{"python", "3.12.2", true},
+		{"rustc", "1.75.0", false},
+		{"rustc", "1.76", true},
+		{"docker", "20.10.24", false},
+		{"docker", "24", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.runtime+">="+tt.min, func(t *testing.T) {
+			err := CheckForRuntimes(ctx, []*resources.Runtime{{Name: tt.runtime, MinVersion: tt.min}})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("CheckForRuntimes(%s >= %s) = %v, want error: %v", tt.runtime, tt.min, err, tt.wantErr)
+			}
+			if err != nil && (!errors.Is(err, ErrRuntimeMissing) || !strings.Contains(err.Error(), tt.min)) {
+				t.Errorf("error %v: want ErrRuntimeMissing naming %s", err, tt.min)
 			}
 		})
 	}
@@ -135,9 +248,9 @@ func TestVersionArgs(t *testing.T) {
 func TestCheckForRuntimesGo(t *testing.T) {
 	ctx := runtimeTestContext(t)
 	// go test puts the Go that built this test first in PATH.
-	goVersion, ok := parseVersion(runtime.Version())
+	goVersion, ok := parseGoVersion(runtime.Version())
 	if !ok {
-		t.Skipf("cannot parse runtime.Version() %q (a development toolchain)", runtime.Version())
+		t.Skipf("cannot parse runtime.Version() %q", runtime.Version())
 	}
 	for _, min := range []string{"", "1.0", "1"} {
 		if err := CheckForRuntimes(ctx, []*resources.Runtime{{Name: "go", MinVersion: min}}); err != nil {
@@ -149,7 +262,7 @@ func TestCheckForRuntimesGo(t *testing.T) {
 	if !errors.Is(err, ErrRuntimeMissing) {
 		t.Fatalf("go >= 999.0: err = %v, want ErrRuntimeMissing", err)
 	}
-	for _, want := range []string{"go", "999.0", formatVersion(goVersion), "go.dev/dl"} {
+	for _, want := range []string{"go", "999.0", goVersion, "go.dev/dl"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
@@ -168,8 +281,10 @@ func TestCheckForRuntimesFakeVersions(t *testing.T) {
 	}{
 		{"corral-fake", "", false},
 		{"corral-fake", "1.9", false},
-		{"corral-fake", "1.10", false},
-		{"corral-fake", "1.10.0", false},
+		{"corral-fake", "1.10.0-beta.1", false},
+		{"corral-fake", "1.10.0-beta.2", false},
+		{"corral-fake", "1.10", true}, // a prerelease is below its release
+		{"corral-fake", "1.10.0", true},
 		{"corral-fake", "1", false},
 		{"corral-fake", "1.10.1", true},
 		{"corral-fake", "1.11", true},
@@ -430,6 +545,45 @@ func TestInstallHint(t *testing.T) {
 			}
 			if strings.Contains(got, "\n") {
 				t.Errorf("installHint(%q) = %q spans lines", tt.name, got)
+			}
+		})
+	}
+}
+
+// TestRuntimeVersion: the version doctor shows is the one the checks
+// compare, read from the real version text of each runtime.
+func TestRuntimeVersion(t *testing.T) {
+	ctx := runtimeTestContext(t)
+	dir := fakeTools(t, map[string]string{
+		"go":      `echo "go version go1.22rc1 linux/amd64"`,
+		"node":    `echo "v21.0.0-nightly20231010abc"`,
+		"python3": `echo "Python 3.13.0a1+"`,
+		"rustc":   `echo "rustc 1.75.0 (82e1608df 2023-12-21)"`,
+		"docker":  `echo "Docker version 20.10.24+dfsg1, build 297e128"`,
+		"broken":  `echo "no version here"`,
+	})
+	t.Setenv("PATH", dir)
+	tests := []struct {
+		name, wantPath, want string
+		wantErr              bool
+	}{
+		{"go", "go", "go1.22rc1", false},
+		{"node", "node", "21.0.0-nightly20231010abc", false},
+		{"python", "python3", "3.13.0-a1", false},
+		{"rustc", "rustc", "1.75.0", false},
+		{"docker", "docker", "20.10.24", false},
+		{"broken", "broken", "", true},
+		{"cargo", "", "", false}, // not in PATH: no path, no error
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, version, err := RuntimeVersion(ctx, tt.name)
+			wantPath := ""
+			if tt.wantPath != "" {
+				wantPath = filepath.Join(dir, tt.wantPath)
+			}
+			if path != wantPath || version != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("RuntimeVersion(%q) = %q, %q, %v; want %q, %q, error %v", tt.name, path, version, err, wantPath, tt.want, tt.wantErr)
 			}
 		})
 	}

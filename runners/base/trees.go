@@ -11,8 +11,10 @@ import (
 // ListTrees returns the recorded trees whose processes still run, for
 // display. It only reads: it neither reaps nor sets records aside, and a
 // record it cannot trust is left out; a missing corral home is no tree,
-// and is not created. Figures are a snapshot; CPU is the
-// leader's tree's usage since it started.
+// and is not created. Figures are a snapshot, summed over the tree's
+// members (its cgroup's processes, or its group's and marked ones), so a
+// process that left the leader's descendants still counts; CPU is their
+// usage since the leader started.
 func ListTrees(ctx context.Context) ([]TreeStatus, error) {
 	store, err := records.OpenExisting()
 	if err != nil || store == nil {
@@ -74,6 +76,6 @@ func treeStatus(ctx context.Context, rec *records.Record, env *treeEnvIndex, sna
 	if *snap == nil {
 		*snap = newTreeSnapshot(ctx)
 	}
-	st.State, st.CPU, st.Memory = (*snap).figures(ctx, st.Leader)
+	st.State, st.CPU, st.Memory = (*snap).figures(ctx, st.Leader, pids)
 	return st, true
 }

@@ -26,8 +26,9 @@ func newTreeSnapshot(ctx context.Context) *treeSnapshot {
 }
 
 // figures are the state of leader and the CPU (percent of one core since
-// it started) and resident memory of the tree under it, as of the walk.
-func (s *treeSnapshot) figures(ctx context.Context, leader int) (ProcessState, float64, uint64) {
+// leader started: utime+stime) and resident memory of the tree's members,
+// as of the walk. A member gone since it was listed counts nothing.
+func (s *treeSnapshot) figures(ctx context.Context, leader int, members []int) (ProcessState, float64, uint64) {
 	if s.procs == nil {
 		return trackedFigures(ctx, leader)
 	}
@@ -36,9 +37,11 @@ func (s *treeSnapshot) figures(ctx context.Context, leader int) (ProcessState, f
 		return NotFound, 0, 0
 	}
 	var ticks, pages uint64
-	for _, st := range procfs.TreeOf(leader, s.procs) {
-		ticks += st.CPUTicks()
-		pages += st.RSSPages
+	for _, pid := range members {
+		if st, ok := s.procs[pid]; ok {
+			ticks += st.CPUTicks()
+			pages += st.RSSPages
+		}
 	}
 	started := time.Duration(ls.StartTime) * (time.Second / procfs.ClockTicksPerSecond)
 	return stateFromProcCode(ls.State), usagePercent(float64(ticks), procfs.ClockTicksPerSecond, s.uptime-started), pages * uint64(os.Getpagesize())

@@ -3,6 +3,7 @@ package base
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/corralrun/corral/internal/procfs"
 	"github.com/corralrun/corral/internal/records"
@@ -28,37 +29,34 @@ func startListed(t testing.TB, ctx context.Context, env *NativeEnvironment, n in
 }
 
 func TestListTreesShowsLiveTrees(t *testing.T) {
-	for _, kind := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
-		t.Run(string(kind), func(t *testing.T) {
-			if kind == ContainmentCgroup && probeContainment().Kind != ContainmentCgroup {
-				requireOrSkip(t, "no writable cgroup here")
-			}
-			t.Setenv(records.HomeEnv, t.TempDir())
-			env, err := NewNativeEnvironment(context.Background(), t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			env.containment = Containment{Kind: kind, Where: probeContainment().Where}
-			ctx := testCtx(t)
-			procs := startListed(t, ctx, env, 2)
-			t.Cleanup(func() { env.Stop(context.Background()) })
-			trees, err := ListTrees(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(trees) != 2 {
-				t.Fatalf("%d trees listed, want 2: %+v", len(trees), trees)
-			}
-			for i, st := range trees {
-				if st.Leader != procs[i].PID() || st.Processes != 1 || !st.OwnerAlive || st.Containment != kind {
-					t.Errorf("tree %d: %+v, want leader %d, 1 process, live owner, %s", i, st, procs[i].PID(), kind)
-				}
-				if st.State != InterruptibleSleep && st.State != Running || st.Memory == 0 {
-					t.Errorf("tree %d: state %v, memory %d; want a sleeping tree with memory", i, st.State, st.Memory)
-				}
-			}
+	forEachListedContainment(t, func(t *testing.T, env *NativeEnvironment) {
+		kind := env.containment.Kind
+		ctx := testCtx(t)
+		procs := startListed(t, ctx, env, 2)
+		t.Cleanup(func() { env.Stop(context.Background()) })
+		// "ready" comes before the exec of sleep, whose pages fault in
+		// after it: a listing at once may catch a leader without memory.
+		var trees []TreeStatus
+		var err error
+		pollUntil(ctx, 10*time.Second, func() bool {
+			trees, err = ListTrees(ctx)
+			return err == nil && len(trees) == 2 && trees[0].Memory > 0 && trees[1].Memory > 0
 		})
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(trees) != 2 {
+			t.Fatalf("%d trees listed, want 2: %+v", len(trees), trees)
+		}
+		for i, st := range trees {
+			if st.Leader != procs[i].PID() || st.Processes != 1 || !st.OwnerAlive || st.Containment != kind {
+				t.Errorf("tree %d: %+v, want leader %d, 1 process, live owner, %s", i, st, procs[i].PID(), kind)
+			}
+			if st.State != InterruptibleSleep && st.State != Running || st.Memory == 0 {
+				t.Errorf("tree %d: state %v, memory %d; want a sleeping tree with memory", i, st.State, st.Memory)
+			}
+		}
+	})
 }
 
 // BenchmarkListTrees lists 50 live trees, against its baseline, one walk
