@@ -93,7 +93,14 @@ func (proc *NativeProc) startLocked() error {
 	}
 	rec.Name = filepath.Base(path)
 	proc.store, proc.rec = store, rec
-	return proc.launch(rec.Tree, path, env)
+	if err := proc.guard(store.Home()); err != nil {
+		return err
+	}
+	if err := proc.launch(rec.Tree, path, env); err != nil {
+		proc.unguard()
+		return err
+	}
+	return nil
 }
 
 // resolve finds the binary again when process-level variables changed
