@@ -31,6 +31,10 @@ import (
 //	OwnerKilled     a supervisor is SIGKILLed while it starts or runs a tree
 //	                of five processes (escapers included); Reap must leave
 //	                no survivor.
+//	OwnerKilledGuarded  the same with the guardian on and no Reap by the
+//	                test: the guardian must leave no survivor, and exit; the
+//	                time from the SIGKILL to the tree gone is timed
+//	                (fault_guardian_linux_test.go).
 //	Forged          records point at live processes that are not ours;
 //	                none may be signalled.
 //	ConcurrentReapers  reapers in goroutines and in other processes race
@@ -51,6 +55,9 @@ func TestFault(t *testing.T) {
 
 	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
 		t.Run("OwnerKilled/"+string(c), func(t *testing.T) { testFaultOwnerKilled(t, table, c) })
+	}
+	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
+		t.Run("OwnerKilledGuarded/"+string(c), func(t *testing.T) { testFaultOwnerKilledGuarded(t, table, c) })
 	}
 	t.Run("Forged", func(t *testing.T) { testFaultForged(t, table) })
 	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
