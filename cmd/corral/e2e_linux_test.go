@@ -338,6 +338,7 @@ func TestE2EKillThenReap(t *testing.T) {
 				cmd, _ := e.start("run", "-e", markerEnv+"="+marker, "--", "sh", "-c", "sleep 300 & sleep 300 & wait")
 				eventually(t, 10*time.Second, "the tree did not start", func() bool { return len(markedProcs(marker)) >= 3 })
 				tree := treeOf(t, markedProcs(marker)[0])
+				killGuardianOf(t, cmd.Process.Pid) // the reaper is the net when the guardian dies too
 				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 					t.Fatal(err)
 				}
@@ -404,6 +405,7 @@ func TestE2EPsShowsLiveTree(t *testing.T) {
 	if r.code != 0 || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(tree)+`\s+sleep\s+[0-9]+\s`).MatchString(r.stdout) {
 		t.Errorf("ps printed %q (stderr %q), want a line for tree %s", r.stdout, r.stderr, tree)
 	}
+	killGuardianOf(t, cmd.Process.Pid) // or it stops the orphaned tree
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
