@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -114,4 +115,45 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	slices.Sort(s)
 	i := (p*len(s) + 99) / 100
 	return s[max(i, 1)-1]
+}
+
+// testFaultForgedGuarded plants the Forged scenario's records, each naming
+// a live victim that is not ours, beside a guarded tree, and SIGKILLs the
+// tree's owner: the guardian's reap must stop the tree, set aside or drop
+// the forged records as a `corral reap` does, and hit no victim.
+func testFaultForgedGuarded(t *testing.T, table *faultTable) {
+	ctx, ownerEnv := faultSetup(t, 90*time.Second, "")
+	cgroups := DetectContainment()
+	k := newForgeryKit(t)
+	all := k.plant(ctx, k.forgeries(cgroups), cgroups)
+	marker := fmt.Sprintf("b-guarded-%d", os.Getpid())
+	owner, id := guardedOwner(t, ctx, ownerEnv, marker, true)
+	owner.cmd.Process.Kill()
+	left := faultSurvivors(marker, 10*time.Second)
+	if len(left) > 0 {
+		t.Errorf("the guarded tree survived its guardian's reap: %v", left)
+	}
+	if !pollUntil(ctx, 10*time.Second, func() bool { return guardianOf(id) == 0 }) {
+		t.Errorf("guardian %d still running", guardianOf(id))
+	}
+	owner.kill()
+	hit := faultHits(all)
+	var names []string
+	for i, p := range all {
+		if how, ok := hit[i]; ok {
+			names = append(names, p.f.name+" ("+how+")")
+			t.Errorf("%s: victim pid %d was hit: %s", p.f.name, p.v.id.PID, how)
+		}
+		if p.f.want == "setaside" && !pathExists(filepath.Join(k.store.Dir(), ".setaside", p.file)) {
+			t.Errorf("%s: %s not set aside by the guardian's reap", p.f.name, p.file)
+		}
+		if p.file != "" && pathExists(filepath.Join(k.store.Dir(), p.file)) {
+			t.Errorf("%s: record %s still in runs after the guardian's reap", p.f.name, p.file)
+		}
+	}
+	table.add(faultRow{
+		scenario: "(b) forged/foreign records → live victims, reaped by a guardian", containment: "default", iterations: len(all),
+		bad: len(hit), badKind: "signalled",
+		note: fmt.Sprintf("guarded tree stopped by its guardian: %v; hit: %s", len(left) == 0, orNone(names)),
+	})
 }

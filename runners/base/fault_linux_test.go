@@ -37,6 +37,8 @@ import (
 //	                (fault_guardian_linux_test.go).
 //	Forged          records point at live processes that are not ours;
 //	                none may be signalled.
+//	ForgedGuarded   the same records, reaped by the guardian of a killed
+//	                owner; none may be signalled.
 //	ConcurrentReapers  reapers in goroutines and in other processes race
 //	                over 200 stale trees; each is reaped exactly once.
 //	BadRunsDir      the runs directory is a file, unreadable, or full of
@@ -60,6 +62,7 @@ func TestFault(t *testing.T) {
 		t.Run("OwnerKilledGuarded/"+string(c), func(t *testing.T) { testFaultOwnerKilledGuarded(t, table, c) })
 	}
 	t.Run("Forged", func(t *testing.T) { testFaultForged(t, table) })
+	t.Run("ForgedGuarded", func(t *testing.T) { testFaultForgedGuarded(t, table) })
 	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
 		t.Run("ConcurrentReapers/"+string(c), func(t *testing.T) { testFaultConcurrentReapers(t, table, c) })
 	}
