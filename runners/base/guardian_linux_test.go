@@ -221,3 +221,48 @@ func TestGuardianEnvIsNotAProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestNixGuardian: WithGuardian on a Nix environment reaches both of its
+// native environments, and a materialised Nix process is guarded as a
+// native one. (The environment is assembled by hand, materialised with an
+// empty overlay, so that no nix is needed.)
+func TestNixGuardian(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	faultHome(t)
+	dir := t.TempDir()
+	materialised, err := NewNativeEnvironment(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped, err := NewNativeEnvironment(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &NixEnvironment{dir: dir, materialised: materialised, wrapped: wrapped, overlay: map[string]string{}}
+	n.WithGuardian(true)
+	if !materialised.guarded.Load() || !wrapped.guarded.Load() {
+		t.Fatalf("WithGuardian reached materialised: %v, wrapped: %v", materialised.guarded.Load(), wrapped.guarded.Load())
+	}
+	self, err := records.Self()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := n.NewProcess("sleep", "60")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g := guardianOf(self)
+	if err := p.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if g == 0 {
+		t.Error("no guardian while a guarded Nix tree ran")
+	}
+	if now := guardianOf(self); now != 0 {
+		t.Errorf("guardian %d still running after the tree ended", now)
+	}
+}
