@@ -1,35 +1,26 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corralrun/corral/internal/procfs"
 )
 
 // guardiansOf returns the live guardian processes of the corral with PID
 // owner: those whose environment holds CORRAL_GUARDIAN=3:<owner>:….
 func guardiansOf(owner int) []int {
-	want := []byte("CORRAL_GUARDIAN=3:" + strconv.Itoa(owner) + ":")
-	names, _ := filepath.Glob("/proc/[0-9]*/environ")
+	prefix := "3:" + strconv.Itoa(owner) + ":"
 	var pids []int
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			continue
+	procfs.Each(func(pid int, _ procfs.Stat) {
+		if v, ok := procfs.EnvironValue(pid, "CORRAL_GUARDIAN"); ok && strings.HasPrefix(v, prefix) {
+			pids = append(pids, pid)
 		}
-		for _, kv := range bytes.Split(b, []byte{0}) {
-			if bytes.HasPrefix(kv, want) {
-				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(n)))
-				pids = append(pids, pid)
-				break
-			}
-		}
-	}
+	})
 	return pids
 }
 

@@ -49,19 +49,7 @@ func testFaultOwnerKilledGuarded(t *testing.T, table *faultTable, c ContainmentK
 		launched := time.Now()
 		owner := startFaultHelper(t, "fault-owner", faultProcOpts{env: ownerEnv}, "tree", marker)
 		id, idErr := records.IdentityOf(owner.pid())
-		var said []string
-		if i%2 == 1 {
-			before, err := owner.await(ctx, "ready")
-			if err != nil {
-				owner.kill()
-				faultKillMarked(marker)
-				t.Fatalf("iteration %d: %v (%q)", i, err, before)
-			}
-			said = append(before, "ready")
-			time.Sleep(delay) // the fault's random moment, not a synchronisation
-		} else {
-			time.Sleep(delay - time.Since(launched))
-		}
+		said := faultAwaitMoment(t, ctx, owner, i, marker, launched, delay)
 		killed := time.Now()
 		owner.cmd.Process.Kill() // not owner.kill: that waits for the owner's pipes
 		left := faultSurvivors(marker, 5*time.Second)

@@ -53,20 +53,6 @@ func guardedOwner(t *testing.T, ctx context.Context, ownerEnv []string, marker s
 	return owner, id
 }
 
-// guardianRecords lists the records left in the test's home.
-func guardianRecords(t *testing.T) []string {
-	t.Helper()
-	store, err := records.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, err := store.Names()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
-}
-
 // TestGuardianStopsTreeOfKilledOwner: a guarded tree whose owner is
 // SIGKILLed is stopped, grace and all, with no reap by anyone else; its
 // record is removed, and the guardian is gone afterwards.
@@ -91,7 +77,7 @@ func TestGuardianStopsTreeOfKilledOwner(t *testing.T) {
 			if !pollUntil(ctx, guardianWithin, func() bool { return !pidAlive(g) }) {
 				t.Errorf("guardian %d still running after the tree was gone", g)
 			}
-			if recs := guardianRecords(t); len(recs) != 0 {
+			if recs := faultRecordedTrees(t); len(recs) != 0 {
 				t.Errorf("records left after the guardian's reap: %v", recs)
 			}
 		})
@@ -201,7 +187,7 @@ func TestGuardianEndsWithLastTree(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d guardians still counted", n)
 	}
-	if recs := guardianRecords(t); len(recs) != 0 {
+	if recs := faultRecordedTrees(t); len(recs) != 0 {
 		t.Errorf("records left in %s: %v", filepath.Join(home, "runs"), recs)
 	}
 }
