@@ -239,8 +239,10 @@ func guardianStderr() *os.File {
 	return os.Stderr
 }
 
-// exited reports whether the guardian has exited (it is our child, not
-// yet waited for, so its PID still names it).
+// exited reports whether the guardian has exited. It is our child, not
+// yet waited for, so its PID still names it; under `corral run`'s orphan
+// reaper it may have been reaped already, and then waitid fails, which
+// counts as exited.
 func (g *guardian) exited() bool {
 	return g.cmd.ProcessState != nil || sys.HasExited(g.cmd.Process.Pid)
 }
