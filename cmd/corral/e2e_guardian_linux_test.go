@@ -64,16 +64,19 @@ func TestE2EKillStopsTreeAtOnce(t *testing.T) {
 }
 
 // TestE2ERunLeavesNoGuardian: a corral run that ends normally ends its
-// guardian too.
+// guardian too, and waits for it: no zombie, also with process groups,
+// where corral is a child subreaper reaping adopted orphans.
 func TestE2ERunLeavesNoGuardian(t *testing.T) {
-	e := newE2E(t)
-	cmd, _ := e.start("run", "--", "sleep", "0.2")
-	eventually(t, 10*time.Second, "corral run has no guardian", func() bool { return len(guardiansOf(cmd.Process.Pid)) == 1 })
-	g := guardiansOf(cmd.Process.Pid)[0]
-	if code := e.wait(cmd, 10*time.Second); code != 0 {
-		t.Fatalf("exit code %d", code)
-	}
-	if _, err := os.Stat("/proc/" + strconv.Itoa(g)); err == nil {
-		t.Errorf("guardian %d still there (running or a zombie) after corral exited", g)
-	}
+	containments(t, func(t *testing.T, env []string) {
+		e := newE2E(t, env...)
+		cmd, _ := e.start("run", "--", "sleep", "0.2")
+		eventually(t, 10*time.Second, "corral run has no guardian", func() bool { return len(guardiansOf(cmd.Process.Pid)) == 1 })
+		g := guardiansOf(cmd.Process.Pid)[0]
+		if code := e.wait(cmd, 10*time.Second); code != 0 {
+			t.Fatalf("exit code %d", code)
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(g)); err == nil {
+			t.Errorf("guardian %d still there (running or a zombie) after corral exited", g)
+		}
+	})
 }
