@@ -128,7 +128,10 @@
 // signals nor a signal to the owner's group reach it, and outside every
 // tree: it stays in the owner's cgroup and does not carry the tree's
 // CORRAL_TREE (when the owner runs inside another corral tree, the
-// guardian belongs to that outer tree as the owner does). Its stdin and
+// guardian belongs to that outer tree as the owner does). It ignores
+// SIGINT, SIGHUP and SIGQUIT, which only a terminal would send, but not
+// SIGTERM: whoever stops the owner's whole cgroup or enclosing tree
+// stops the guardian without waiting out a grace period. Its stdin and
 // stdout are /dev/null; its stderr is the owner's, for warnings, unless
 // that is a pipe or socket whose reader may wait for EOF.
 //
