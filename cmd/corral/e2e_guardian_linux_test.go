@@ -69,9 +69,15 @@ func TestE2EKillStopsTreeAtOnce(t *testing.T) {
 func TestE2ERunLeavesNoGuardian(t *testing.T) {
 	containments(t, func(t *testing.T, env []string) {
 		e := newE2E(t, env...)
-		cmd, _ := e.start("run", "--", "sleep", "0.2")
-		eventually(t, 10*time.Second, "corral run has no guardian", func() bool { return len(guardiansOf(cmd.Process.Pid)) == 1 })
-		g := guardiansOf(cmd.Process.Pid)[0]
+		cmd, _ := e.start("run", "--", "sleep", "1")
+		var g int
+		eventually(t, 10*time.Second, "corral run has no guardian", func() bool {
+			gs := guardiansOf(cmd.Process.Pid)
+			if len(gs) == 1 {
+				g = gs[0]
+			}
+			return g != 0
+		})
 		if code := e.wait(cmd, 10*time.Second); code != 0 {
 			t.Fatalf("exit code %d", code)
 		}
