@@ -353,6 +353,7 @@ func TestE2EKillThenReap(t *testing.T) {
 				cmd, _ := e.start("run", "-e", markerEnv+"="+marker, "--", "sh", "-c", "sleep 300 & sleep 300 & wait")
 				eventually(t, 10*time.Second, "the tree did not start", func() bool { return len(markedProcs(marker)) >= 3 })
 				tree := treeOf(t, markedProcs(marker)[0])
+				killGuardianOf(t, cmd.Process.Pid) // the reaper is the net when the guardian dies too
 				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 					t.Fatal(err)
 				}
@@ -436,6 +437,7 @@ func TestE2EPsShowsLiveTree(t *testing.T) {
 		t.Errorf("ps --json: %+v, want owner %s alive, 2 processes", got, owner)
 	}
 
+	killGuardianOf(t, cmd.Process.Pid) // or it stops the orphaned tree
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,10 @@ import (
 // still stopping a tree then, it hands the rest to a detached `corral
 // reap` (which waits for this corral's reap lock, then starts over with
 // the stop signal, so the tree gets at least its whole grace) and returns
-// at once; otherwise the reap only reads records, and it waits for it. A
-// failing reap is a warning, never the command's failure.
+// at once; otherwise the reap only reads records, and it waits for it at
+// most reapTail (longer, it is waiting for the lock of another reaper,
+// such as a guardian stopping a tree, which does the work). A failing
+// reap is a warning, never the command's failure.
 func (d *deps) reapFirst(ctx context.Context) (finish func()) {
 	done := make(chan struct{})
 	stopping := make(chan struct{}) // closed once the reap stops a tree
@@ -64,8 +66,15 @@ func (d *deps) reapFirst(ctx context.Context) (finish func()) {
 			return
 		default:
 		}
+		quick := time.NewTimer(reapTail)
+		defer quick.Stop()
 		select {
 		case <-done: // reading records only: quick
+			return
+		case <-quick.C:
+			// Still waiting for the reap lock: another reaper (a
+			// guardian, another command) holds it and does the work.
+			logger.Debug("corral: reap still waiting for the lock; left to its holder")
 			return
 		case <-stopping:
 		}
@@ -81,6 +90,11 @@ func (d *deps) reapFirst(ctx context.Context) (finish func()) {
 // reapHeadStart is how long a command waits for the reap before it
 // starts beside it.
 const reapHeadStart = time.Second
+
+// reapTail is how long a finished command waits for a reap that is not
+// stopping anything: one that only reads records is done in milliseconds,
+// one still waiting for the reap lock is left to the lock's holder.
+const reapTail = 200 * time.Millisecond
 
 // handOffReap starts `corral reap` detached: a session of its own, so
 // that nothing sent to this terminal's groups reaches it, and no standard

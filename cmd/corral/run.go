@@ -338,6 +338,7 @@ type hostEnv interface {
 	base.RunnerEnvironment
 	WithGracePeriod(time.Duration)
 	WithStopSignal(syscall.Signal)
+	WithGuardian(bool)
 	Containment() base.Containment
 }
 
@@ -346,6 +347,7 @@ type hostEnv interface {
 func hostProc(ctx context.Context, env hostEnv, cfg *runConfig, kind string) (runProc, base.Containment, error) {
 	env.WithGracePeriod(cfg.grace)
 	env.WithStopSignal(cfg.stopSig)
+	env.WithGuardian(true) // kill -9 of corral stops the tree at once, not at the next reap
 	env.WithEnvironmentVariables(ctx, cfg.envs...)
 	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
 	if err != nil {

@@ -129,6 +129,64 @@
 // user's, or names something that is not our cgroup is moved to
 // runs/.setaside with a warning and never acted on.
 //
+// # The guardian: cleanup right after a crash
+//
+// The reaper acts when the next corral command runs. With WithGuardian
+// (on for `corral run`, off by default for library users: it is one more
+// process, and a fork and exec on the first guarded Start), the trees of
+// an owner that dies by SIGKILL are stopped at once instead: stop signal,
+// grace period, SIGKILL, as the reaper does, because it is the reaper.
+//
+// A guardian is one per owner process (per corral home), not per tree.
+// The first guarded Start while the owner has no live guarded tree starts
+// it, before anything of the tree is on disk (owner lock, record,
+// cgroup); the end of the owner's last guarded tree, after its record is
+// removed, ends it (SIGKILL through its pidfd, then wait: no zombie). It
+// is the owner's own binary re-executed (/proc/self/exe on Linux), in /,
+// in a session and process group of its own, so that neither a terminal's
+// signals nor a signal to the owner's group reach it, and outside every
+// tree: it stays in the owner's cgroup and does not carry the tree's
+// CORRAL_TREE (when the owner runs inside another corral tree, the
+// guardian belongs to that outer tree as the owner does). It ignores
+// SIGINT, SIGHUP and SIGQUIT, which only a terminal would send, but not
+// SIGTERM: whoever stops the owner's whole cgroup or enclosing tree
+// stops the guardian without waiting out a grace period. Its stdin and
+// stdout are /dev/null; its stderr is the owner's, for warnings, unless
+// that is a pipe or socket whose reader may wait for EOF.
+//
+// The owner holds the write end of a pipe (O_CLOEXEC: no tree, and not
+// the guardian, inherits it); the read end is the guardian's fd 3, named
+// with the owner's identity in the CORRAL_GUARDIAN variable of the
+// guardian's environment, next to CORRAL_HOME set to the home the owner
+// resolved. An init function of this package checks CORRAL_GUARDIAN
+// before the program's main runs: every program that links runners/base
+// gets this hook, as with the reexec pattern, and a guardian never
+// returns to main (a CORRAL_GUARDIAN that is not a guardian's makes the
+// program exit 2 with a message). The owner never sets the variable in
+// its own environment, so no tree sees it.
+//
+// The guardian blocks reading the pipe. EOF means the owner has died: the
+// kernel closes a dying process's files, however it dies. It then waits
+// for the owner to be provably dead (a pidfd polls readable once it is a
+// zombie; the files close a moment earlier), runs Reap once and exits. So
+// it needs no rule of its own: Reap acts only on records whose owner is
+// dead by its identity (or, from another PID namespace, by its released
+// owner lock), proves every process it signals is the tree's, and never
+// signals itself, its ancestors or its own group (it cannot be in a tree
+// it reaps: it is in none of them). A forged record is as harmless to it
+// as to any `corral reap`. Since it reaps every dead owner's trees of the
+// home, one guardian covers all of its owner's trees, and one started
+// again after the first was killed covers the older trees too. After the
+// reap, nothing of ours is left. Should the guardian die as well (killed
+// with the owner's whole cgroup, or the machine rebooting), the next
+// corral command reaps as before: the reaper stays the safety net.
+//
+// `corral run` with process groups is a child subreaper that reaps its
+// adopted orphans; the guardian is a direct child, never an orphan, but
+// once it has been killed its zombie may be reaped by either side. Its
+// owner's wait then fails with ECHILD and nothing is left; the kill went
+// through a pidfd, so it could not reach a recycled PID.
+//
 // # Environment variables
 //
 // A native process sees the host's environment, then the environment's

@@ -38,6 +38,10 @@ import (
 // owner is never counted.
 const faultMarkEnv = "CORRAL_FAULT_MARK"
 
+// faultGuardEnv, set to 1 in a fault-owner's environment, makes it start
+// its trees with a guardian (WithGuardian).
+const faultGuardEnv = "CORRAL_FAULT_GUARD"
+
 // faultGrace is the grace period of every tree the suite starts: short, so
 // that reaping a tree holding a SIGTERM-ignoring process stays quick.
 const faultGrace = 100 * time.Millisecond
@@ -67,7 +71,8 @@ func init() {
 //	fault-owner many MARKER N   N trees of one `sleep` each
 //
 // It prints "starting" just before the first Start, "ready" once every
-// tree runs, then sleeps until it is killed.
+// tree runs, then sleeps until it is killed. With faultGuardEnv=1 its
+// trees have a guardian.
 func faultOwner(args []string) int {
 	if len(args) < 2 || (args[0] == "many" && len(args) < 3) {
 		fmt.Fprintln(os.Stderr, "usage: fault-owner tree|many MARKER [N]")
@@ -81,6 +86,7 @@ func faultOwner(args []string) int {
 	}
 	env.WithGracePeriod(faultGrace)
 	env.WithLogger(slog.New(slog.DiscardHandler))
+	env.WithGuardian(os.Getenv(faultGuardEnv) == "1")
 	env.WithEnvironmentVariables(ctx, resources.Env(faultMarkEnv, args[1]))
 	switch args[0] {
 	case "tree":

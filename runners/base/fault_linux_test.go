@@ -31,8 +31,14 @@ import (
 //	OwnerKilled     a supervisor is SIGKILLed while it starts or runs a tree
 //	                of five processes (escapers included); Reap must leave
 //	                no survivor.
+//	OwnerKilledGuarded  the same with the guardian on and no Reap by the
+//	                test: the guardian must leave no survivor, and exit; the
+//	                time from the SIGKILL to the tree gone is timed
+//	                (fault_guardian_linux_test.go).
 //	Forged          records point at live processes that are not ours;
 //	                none may be signalled.
+//	ForgedGuarded   the same records, reaped by the guardian of a killed
+//	                owner; none may be signalled.
 //	ConcurrentReapers  reapers in goroutines and in other processes race
 //	                over 200 stale trees; each is reaped exactly once.
 //	BadRunsDir      the runs directory is a file, unreadable, or full of
@@ -52,7 +58,11 @@ func TestFault(t *testing.T) {
 	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
 		t.Run("OwnerKilled/"+string(c), func(t *testing.T) { testFaultOwnerKilled(t, table, c) })
 	}
+	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
+		t.Run("OwnerKilledGuarded/"+string(c), func(t *testing.T) { testFaultOwnerKilledGuarded(t, table, c) })
+	}
 	t.Run("Forged", func(t *testing.T) { testFaultForged(t, table) })
+	t.Run("ForgedGuarded", func(t *testing.T) { testFaultForgedGuarded(t, table) })
 	for _, c := range []ContainmentKind{ContainmentCgroup, ContainmentPgroup} {
 		t.Run("ConcurrentReapers/"+string(c), func(t *testing.T) { testFaultConcurrentReapers(t, table, c) })
 	}
@@ -134,19 +144,7 @@ func testFaultOwnerKilled(t *testing.T, table *faultTable, c ContainmentKind) {
 		delay := time.Duration(rng.Int64N(int64(30*time.Millisecond) + 1))
 		launched := time.Now()
 		owner := startFaultHelper(t, "fault-owner", faultProcOpts{env: ownerEnv}, "tree", marker)
-		var said []string
-		if i%2 == 1 {
-			before, err := owner.await(ctx, "ready")
-			if err != nil {
-				owner.kill()
-				faultKillMarked(marker)
-				t.Fatalf("iteration %d: %v (%q)", i, err, before)
-			}
-			said = append(before, "ready")
-			time.Sleep(delay) // the fault's random moment, not a synchronisation
-		} else {
-			time.Sleep(delay - time.Since(launched))
-		}
+		said := faultAwaitMoment(t, ctx, owner, i, marker, launched, delay)
 		owner.kill()
 		said = append(said, owner.tail...)
 		phase := faultPhase(said)
@@ -193,6 +191,25 @@ func testFaultOwnerKilled(t *testing.T, table *faultTable, c ContainmentKind) {
 		bad: survived, badKind: "survivors",
 		note: fmt.Sprintf("%s; %d trees reaped, %d processes signalled by the reaper, %d leftovers", kills, reaped, signalled, leftovers),
 	})
+}
+
+// faultAwaitMoment waits for iteration i's moment to kill owner: delay
+// after it was launched for an even i, delay after it said "ready" for an
+// odd one. It returns what the owner said by then.
+func faultAwaitMoment(t *testing.T, ctx context.Context, owner *faultProc, i int, marker string, launched time.Time, delay time.Duration) []string {
+	t.Helper()
+	if i%2 == 0 {
+		time.Sleep(delay - time.Since(launched))
+		return nil
+	}
+	before, err := owner.await(ctx, "ready")
+	if err != nil {
+		owner.kill()
+		faultKillMarked(marker)
+		t.Fatalf("iteration %d: %v (%q)", i, err, before)
+	}
+	time.Sleep(delay) // the fault's random moment, not a synchronisation
+	return append(before, "ready")
 }
 
 // faultPhase names the moment an owner was killed, from what it printed.

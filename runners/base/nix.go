@@ -117,6 +117,14 @@ func (n *NixEnvironment) WithMaxLineLength(size int) {
 	n.wrapped.WithMaxLineLength(size)
 }
 
+// WithGuardian gives processes created after the call a guardian that
+// stops their trees soon after this program is SIGKILLed, in both modes,
+// as on the Native environment.
+func (n *NixEnvironment) WithGuardian(on bool) {
+	n.materialised.WithGuardian(on)
+	n.wrapped.WithGuardian(on)
+}
+
 // WithLogger sets the logger of the environment and of processes created
 // after the call; nil means slog.Default().
 func (n *NixEnvironment) WithLogger(l *slog.Logger) {

@@ -63,6 +63,7 @@ func (proc *NativeProc) supervise(stopOnCancel func() bool) {
 	if err := proc.store.Remove(proc.rec.FileName()); err != nil {
 		proc.logger.Warn("corral: remove record", "tree", proc.rec.Tree, "err", err)
 	}
+	proc.unguard() // after the record: a guardian outlives every record it covers
 
 	proc.mu.Lock()
 	switch {

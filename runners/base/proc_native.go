@@ -52,6 +52,7 @@ type NativeProc struct {
 	maxLine int            // 0: lines.DefaultMaxLine
 	stopSig syscall.Signal // 0: SIGTERM
 	logger  *slog.Logger
+	guarded bool // WithGuardian was on at NewProcess
 
 	mu        sync.Mutex
 	state     procState
@@ -75,6 +76,9 @@ type NativeProc struct {
 	streams *lines.Streams
 	done    chan struct{}
 	result  error
+	// guardHome is the corral home whose guardian the tree holds, "" for
+	// none; owned by start, then by supervise.
+	guardHome string
 
 	sigMu  sync.Mutex // guards reaped and orders signals before the reap
 	reaped bool

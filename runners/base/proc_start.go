@@ -57,6 +57,7 @@ func (proc *NativeProc) start(ctx context.Context) (stopOnCancel func() bool, er
 	proc.done = make(chan struct{})
 	proc.seq = stop.New(treeTarget{proc}, stop.Options{Grace: proc.grace, Signal: proc.stopSig})
 	if err := proc.startLocked(); err != nil {
+		proc.unguard()
 		return nil, fmt.Errorf("start %s: %w", proc.bin, err)
 	}
 	proc.state = stateRunning
@@ -71,6 +72,10 @@ func (proc *NativeProc) startLocked() error {
 	}
 	store, err := records.Open()
 	if err != nil {
+		return err
+	}
+	// Before anything of the tree is on disk, the owner lock included.
+	if err := proc.guard(store.Home()); err != nil {
 		return err
 	}
 	if err := store.HoldOwnerLock(); err != nil {

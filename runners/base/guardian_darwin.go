@@ -1,0 +1,15 @@
+package base
+
+import (
+	"os"
+	"time"
+
+	"github.com/corralrun/corral/internal/records"
+)
+
+// selfExecutable is the running binary's path.
+func selfExecutable() (string, error) { return os.Executable() }
+
+// waitOwnerGone polls, for at most bound, until owner is no longer alive:
+// darwin has no pidfd.
+func waitOwnerGone(owner records.Identity, bound time.Duration) { pollOwnerGone(owner, bound) }
