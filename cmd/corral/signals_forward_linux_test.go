@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // startScript starts `corral run -- sh -c script` with stdout and stderr
@@ -50,7 +52,7 @@ func TestE2EForwardsUSR1USR2ALRM(t *testing.T) {
 		if err := p.Signal(sig); err != nil {
 			t.Fatal(err)
 		}
-		want := "got " + strings.TrimPrefix(sigNameOf(sig), "SIG")
+		want := "got " + strings.TrimPrefix(unix.SignalName(sig), "SIG")
 		eventually(t, 10*time.Second, "the command to say "+want, func() bool { return strings.Contains(read("stdout"), want) })
 	}
 	if s := waitStatus(t, ws); s.Signaled() || s.ExitStatus() != 7 {
@@ -84,16 +86,4 @@ func TestE2EAbortIsAStop(t *testing.T) {
 	if left := markedProcs(marker); len(left) > 0 {
 		t.Fatalf("processes of the tree left after corral exited: %v", left)
 	}
-}
-
-func sigNameOf(s syscall.Signal) string {
-	switch s {
-	case syscall.SIGUSR1:
-		return "SIGUSR1"
-	case syscall.SIGUSR2:
-		return "SIGUSR2"
-	case syscall.SIGALRM:
-		return "SIGALRM"
-	}
-	return s.String()
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // startWithStdout starts corral with args, its stdout in a file, and
@@ -66,26 +68,12 @@ func TestE2EPassesOnItsSignal(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			e := newE2E(t)
 			script := `for s in INT QUIT HUP TERM; do trap "echo got $s; exit 0" $s; done; echo ready; while :; do sleep 0.05; done`
-			cmd := e.command("run", "--grace", "10s", "--", "sh", "-c", script)
-			dir := t.TempDir()
-			out, _ := os.Create(filepath.Join(dir, "stdout"))
-			errf, _ := os.Create(filepath.Join(dir, "stderr"))
-			cmd.Stdout, cmd.Stderr = out, errf
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			out.Close()
-			errf.Close()
-			ws := make(chan syscall.WaitStatus, 1)
-			go func() { cmd.Wait(); ws <- cmd.ProcessState.Sys().(syscall.WaitStatus) }()
-			t.Cleanup(func() { cmd.Process.Kill() })
-			read := func(name string) string { b, _ := os.ReadFile(filepath.Join(dir, name)); return string(b) }
-			eventually(t, 10*time.Second, "the command to say ready", func() bool { return strings.Contains(read("stdout"), "ready") })
-			if err := cmd.Process.Signal(sig); err != nil {
+			p, read, ws := startScript(t, e, script)
+			if err := p.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
 			s := waitStatus(t, ws)
-			want := "got " + sigName(sig)
+			want := "got " + strings.TrimPrefix(unix.SignalName(sig), "SIG")
 			if got := read("stdout"); !strings.Contains(got, want) {
 				t.Fatalf("command said %q, want %q", got, want)
 			}
@@ -104,18 +92,6 @@ func TestE2EPassesOnItsSignal(t *testing.T) {
 			}
 		})
 	}
-}
-
-func sigName(s syscall.Signal) string {
-	switch s {
-	case syscall.SIGINT:
-		return "INT"
-	case syscall.SIGQUIT:
-		return "QUIT"
-	case syscall.SIGHUP:
-		return "HUP"
-	}
-	return "TERM"
 }
 
 // --stop-signal is what the tree gets first when corral ends it for a

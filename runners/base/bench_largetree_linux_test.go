@@ -3,10 +3,7 @@
 package base
 
 import (
-	"bufio"
 	"context"
-	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -34,7 +31,7 @@ func BenchmarkStopLargeTree(b *testing.B) {
 	b.Run("bare-kill", func(b *testing.B) {
 		var ds []time.Duration
 		for i := 0; i < b.N; i++ {
-			ds = append(ds, benchStopOnce(b, func() benchTree { return startBareScript(b, script) }))
+			ds = append(ds, benchStopOnce(b, func() benchTree { return startBareScript(b, script, syscall.SIGKILL) }))
 		}
 		reportP50(b, "kill-p50-ms", ds)
 	})
@@ -53,29 +50,6 @@ func BenchmarkStopLargeTree(b *testing.B) {
 			b.ReportMetric(float64(p50-largeTreeGrace)/float64(time.Millisecond), "past-grace-p50-ms")
 		})
 	}
-}
-
-// startBareScript starts sh -c script in a process group of its own,
-// whose stop is a SIGKILL of the group.
-func startBareScript(b *testing.B, script string) benchTree {
-	cmd := exec.Command("/bin/sh", "-c", script)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	r, w, err := os.Pipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stdout = w
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	w.Close()
-	out := bufio.NewReader(r)
-	if line, err := out.ReadString('\n'); line != "ready\n" {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		b.Fatalf("tree said %q, %v", line, err)
-	}
-	return &bareTree{cmd: cmd, out: out, r: r, sig: syscall.SIGKILL}
 }
 
 // startNativeScript starts sh -c script in env and waits for it to

@@ -37,11 +37,18 @@ type bareTree struct {
 	cmd *exec.Cmd
 	out *bufio.Reader
 	r   *os.File
-	sig syscall.Signal // what stops it; 0 means SIGTERM
+	sig syscall.Signal // what stops it
 }
 
 func startBareTree(b *testing.B) benchTree {
-	cmd := exec.Command("/bin/sh", "-c", benchTreeScript)
+	return startBareScript(b, benchTreeScript, syscall.SIGTERM)
+}
+
+// startBareScript starts sh -c script in a process group of its own, its
+// stdout a pipe every member holds, waits for its "ready" line, and
+// returns it as a tree that sig stops.
+func startBareScript(b *testing.B, script string, sig syscall.Signal) benchTree {
+	cmd := exec.Command("/bin/sh", "-c", script)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -54,17 +61,15 @@ func startBareTree(b *testing.B) benchTree {
 	w.Close()
 	out := bufio.NewReader(r)
 	if line, err := out.ReadString('\n'); line != "ready\n" {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
 		b.Fatalf("tree said %q, %v", line, err)
 	}
-	return &bareTree{cmd: cmd, out: out, r: r}
+	return &bareTree{cmd: cmd, out: out, r: r, sig: sig}
 }
 
 func (t *bareTree) stop(b *testing.B) {
-	sig := t.sig
-	if sig == 0 {
-		sig = syscall.SIGTERM
-	}
-	if err := syscall.Kill(-t.cmd.Process.Pid, sig); err != nil {
+	if err := syscall.Kill(-t.cmd.Process.Pid, t.sig); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := t.out.ReadString(0); err == nil {
