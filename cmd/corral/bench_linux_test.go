@@ -13,7 +13,8 @@ import (
 // corral running `run -- /bin/true` against /bin/true run bare, as whole
 // processes, alternated run by run so that the machine's load hits both.
 // It reports each side's median and the difference (target: within 3 ms),
-// and the median of `corral --help`, which runs no command: what Go's
+// the difference with --no-guardian (no guardian process started), and
+// the median of `corral --help`, which runs no command: what Go's
 // start-up, the package initialisers and cobra cost before corral does
 // any work. It runs for the default build (cgo on where a C compiler is,
 // so a dynamically linked binary, because net and os/user use libc) and
@@ -42,21 +43,23 @@ func benchCLIRunTrue(b *testing.B, bin string) {
 		return time.Since(start)
 	}
 	run(bin, "run", "--", "/bin/true") // the first run makes the home and the probe cache
-	var bare, help, corral []time.Duration
+	var bare, help, corral, unguarded []time.Duration
 	for b.Loop() {
 		bare = append(bare, run("/bin/true"))
 		help = append(help, run(bin, "--help"))
 		corral = append(corral, run(bin, "run", "--", "/bin/true"))
+		unguarded = append(unguarded, run(bin, "run", "--no-guardian", "--", "/bin/true"))
 	}
 	med := func(ds []time.Duration) float64 {
 		slices.Sort(ds)
 		return float64(ds[len(ds)/2]) / float64(time.Millisecond)
 	}
-	mb, mh, mc := med(bare), med(help), med(corral)
+	mb, mh, mc, mu := med(bare), med(help), med(corral), med(unguarded)
 	b.ReportMetric(mb, "bare-p50-ms")
 	b.ReportMetric(mh, "help-p50-ms")
 	b.ReportMetric(mc, "corral-p50-ms")
 	b.ReportMetric(mc-mb, "extra-ms")
+	b.ReportMetric(mu-mb, "extra-no-guardian-ms")
 }
 
 // staticCorralBinary builds corral once with CGO_ENABLED=0, next to the

@@ -106,6 +106,11 @@
 //     every process of the tree and stop nothing (a reload, a log
 //     reopen). Sent before the command started, or to a Docker run, whose
 //     tree corral cannot signal, they are dropped with an info line.
+//   - corral run starts a guardian (runners/base, NativeEnvironment.
+//     WithGuardian): if corral itself is killed, even by SIGKILL, the
+//     guardian stops the tree at once (stop signal, grace, SIGKILL)
+//     instead of leaving it to the next corral command. It costs one
+//     process per run, a few milliseconds; --no-guardian starts none.
 //   - --stop-signal (default TERM) is what the tree gets first when corral
 //     ends it for any other reason (its leader exited and left children,
 //     the docker container's command ended); KILL and STOP are refused,

@@ -86,3 +86,27 @@ func TestE2ERunLeavesNoGuardian(t *testing.T) {
 		}
 	})
 }
+
+// TestE2ENoGuardian: corral run --no-guardian starts none, and a tree
+// whose corral is killed then waits for the next corral command.
+func TestE2ENoGuardian(t *testing.T) {
+	e := newE2E(t, "CORRAL_CONTAINMENT=pgroup")
+	marker := newMarker(t)
+	killMarked(t, marker)
+	cmd, _ := e.start("run", "--no-guardian", "-e", markerEnv+"="+marker, "--", "sh", "-c", "sleep 300 & sleep 300 & wait")
+	eventually(t, 10*time.Second, "the tree did not start", func() bool { return len(markedProcs(marker)) >= 3 })
+	if n := len(guardiansOf(cmd.Process.Pid)); n != 0 {
+		t.Fatalf("corral run --no-guardian has %d guardians", n)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	e.wait(cmd, 5*time.Second)
+	if n := len(markedProcs(marker)); n < 3 {
+		t.Fatalf("%d processes left after kill -9 without a guardian, want the 3 of the tree until a reap", n)
+	}
+	if r := e.run("", "reap"); r.code != 0 {
+		t.Fatalf("reap: exit %d, stderr %q", r.code, r.stderr)
+	}
+	eventually(t, 5*time.Second, "the reap to stop the tree", func() bool { return len(markedProcs(marker)) == 0 })
+}

@@ -37,6 +37,7 @@ type runOptions struct {
 	volumes []string
 	grace   time.Duration
 	stopSig string
+	noGuard bool
 	explain bool
 	command []string
 }
@@ -51,6 +52,7 @@ type runConfig struct {
 	image   *resources.DockerImage
 	grace   time.Duration
 	stopSig syscall.Signal // 0: SIGTERM
+	guarded bool           // a guardian stops the tree if corral dies
 	command []string
 }
 
@@ -90,6 +92,7 @@ it at once.`,
 	opts.grace = base.DefaultGracePeriod
 	flags.Var(graceFlag{&opts.grace}, "grace", "how long a stop waits between SIGTERM and SIGKILL, 0 to "+maxGraceText)
 	flags.StringVar(&opts.stopSig, "stop-signal", "TERM", "the signal a stop sends first (TERM, INT, HUP, QUIT, USR1, USR2, or a number)")
+	flags.BoolVar(&opts.noGuard, "no-guardian", false, "start no guardian process (a few milliseconds less per run); a tree whose corral is killed then waits for the next corral command to be stopped")
 	return cmd
 }
 
@@ -142,6 +145,7 @@ func (opts *runOptions) config(cmdPath string) (*runConfig, error) {
 	}
 	cfg.grace = opts.grace
 	var err error
+	cfg.guarded = !opts.noGuard
 	if cfg.stopSig, err = parseStopSignal(opts.stopSig); err != nil {
 		return nil, usageErrorf(cmdPath, "bad --stop-signal %q: %v", opts.stopSig, err)
 	}
@@ -347,7 +351,7 @@ type hostEnv interface {
 func hostProc(ctx context.Context, env hostEnv, cfg *runConfig, kind string) (runProc, base.Containment, error) {
 	env.WithGracePeriod(cfg.grace)
 	env.WithStopSignal(cfg.stopSig)
-	env.WithGuardian(true) // kill -9 of corral stops the tree at once, not at the next reap
+	env.WithGuardian(cfg.guarded) // kill -9 of corral stops the tree at once, not at the next reap
 	env.WithEnvironmentVariables(ctx, cfg.envs...)
 	p, err := env.NewProcess(cfg.command[0], cfg.command[1:]...)
 	if err != nil {
