@@ -203,6 +203,7 @@ func TestE2ENixKillThenReap(t *testing.T) {
 		killMarked(t, marker)
 		cmd, stderr := e.start("run", "--backend", "nix", "--dir", dir, "-e", markerEnv+"="+marker, "--", "sh", "-c", `[ "$FOO" = from-the-flake ] && { sleep 300 & sleep 300 & wait; }`)
 		eventually(t, 30*time.Second, "the tree did not start: "+stderr(), func() bool { return len(markedProcs(marker)) >= 3 })
+		killGuardianOf(t, cmd.Process.Pid) // or it stops the orphaned tree before the reap
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
