@@ -29,6 +29,7 @@ func RemoveIfEmpty(string) bool                               { return false }
 func IsCgroup2Dir(string) bool                                { return false }
 func Mark(string) error                                       { return errors.ErrUnsupported }
 func IsUnmarkedEmpty(string) bool                             { return false }
+func IsUnmarked(string) bool                                  { return false }
 func IsTree(string, string, string) bool                      { return false }
 
 // Watch: there are no cgroups to watch on darwin.

@@ -54,3 +54,14 @@ func IsTree(path, id, where string) bool {
 	}
 	return false
 }
+
+// IsUnmarked reports whether path is a cgroup2 directory of the calling
+// user without the mark, whether it holds processes or not: a tree
+// cgroup whose mark a process of the tree removed (root can).
+func IsUnmarked(path string) bool {
+	if !IsCgroup2Dir(path) {
+		return false
+	}
+	_, err := unix.Getxattr(path, TreeXattr, nil)
+	return errors.Is(err, unix.ENODATA)
+}

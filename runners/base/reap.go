@@ -234,6 +234,16 @@ func (r *reaper) homeCgroup(path string) bool {
 		filepath.Base(filepath.Dir(path)) == records.HomeCgroupKey(r.store.Home())
 }
 
+// unmarkedAtOwnPath reports whether rec's cgroup, which lacks the tree's
+// mark, is nonetheless the tree's: an unmarked cgroup2 directory of this
+// user named after the tree, in this home's cgroup directory, where only
+// this user (who made it) and root can create one. A process of a root
+// tree can remove the mark; without this, its record would be set aside
+// and the tree left running forever.
+func (r *reaper) unmarkedAtOwnPath(rec *records.Record) bool {
+	return filepath.Base(rec.Cgroup) == rec.Tree && r.homeCgroup(rec.Cgroup) && cgroup.IsUnmarked(rec.Cgroup)
+}
+
 // stopTree stops what is left of a tree whose owner is dead, then removes
 // its record (and cgroup). A cgroup record that names something other
 // than a cgroup directory of ours is set aside instead.
@@ -259,8 +269,11 @@ func (r *reaper) stopTree(ctx context.Context, rec *records.Record, env *treeEnv
 			return
 		}
 		if !isTreeCgroup(rec.Cgroup, rec.Tree) {
-			r.setAside(rec.FileName(), "names "+rec.Cgroup+", which is not a corral cgroup of this tree")
-			return
+			if !r.unmarkedAtOwnPath(rec) {
+				r.setAside(rec.FileName(), "names "+rec.Cgroup+", which is not a corral cgroup of this tree")
+				return
+			}
+			r.logger.Warn("corral: a tree's cgroup has lost its mark (a process of the tree with root removed it); it is at the tree's own path in this home's cgroup directory, so it is stopped as the tree", "tree", rec.Tree, "cgroup", rec.Cgroup)
 		}
 		t = cgroupTarget{path: rec.Cgroup}
 	default:

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/corralrun/corral/internal/cgroup"
 	"github.com/corralrun/corral/internal/records"
 	"github.com/corralrun/corral/resources"
+	"golang.org/x/sys/unix"
 )
 
 func init() {
@@ -546,5 +548,52 @@ func TestReapOwnerDeadInOtherPIDNamespace(t *testing.T) {
 				t.Fatalf("marked processes left %v, want only the namespace's init %d", left, cmd.Process.Pid)
 			}
 		})
+	}
+}
+
+// TestReapTreeCgroupWithoutMark: a tree whose cgroup lost its mark (a
+// root process of the tree removed the xattr) is still stopped by the
+// reaper, since its cgroup is at the tree's own path in this home's
+// cgroup directory; before, its record was set aside and the tree lived
+// on (issue 11, item 4).
+func TestReapTreeCgroupWithoutMark(t *testing.T) {
+	if probeContainment().Kind != ContainmentCgroup {
+		requireOrSkip(t, "no writable cgroup here")
+	}
+	if os.Getuid() != 0 {
+		requireOrSkip(t, "only root can remove a cgroup's user xattr here")
+	}
+	t.Setenv(records.HomeEnv, t.TempDir())
+	mark := newMark(t)
+	owner := startOwner(t, mark, string(ContainmentCgroup), "tree")
+	waitMarked(t, mark, 6)
+	store, err := records.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := store.Names()
+	if len(names) != 1 {
+		t.Fatalf("records %v, want the tree's one", names)
+	}
+	rec, err := store.Read(names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Removexattr(rec.Cgroup, cgroup.TreeXattr); err != nil {
+		t.Fatalf("remove the mark of %s: %v", rec.Cgroup, err)
+	}
+	killOwner(t, owner)
+	report, err := Reap(testCtx(t), ReapOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.SetAside) != 0 {
+		t.Errorf("the record was set aside: %+v", report.SetAside)
+	}
+	if left := waitMarkedGone(mark, 2*time.Second); len(left) > 0 {
+		t.Fatalf("processes of the unmarked tree left after Reap: %v", left)
+	}
+	if names, _ := store.Names(); len(names) != 0 {
+		t.Fatalf("records left after Reap: %v", names)
 	}
 }
