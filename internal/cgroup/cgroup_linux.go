@@ -40,16 +40,38 @@ var Mount = sync.OnceValue(func() string {
 // cgroup2MountPoint parses one line of /proc/self/mountinfo and returns
 // the mount point of a cgroup2 file system mounted at its root. Fields:
 // id parent major:minor root mountpoint options... - fstype source superopts.
+// The kernel separates fields by single spaces and escapes space, tab,
+// newline and backslash inside them as \ooo (fs/proc_namespace.c); any
+// other byte, other white space included, is written as it is.
 func cgroup2MountPoint(line string) (string, bool) {
 	pre, post, ok := strings.Cut(line, " - ")
 	if !ok || !strings.HasPrefix(post, "cgroup2 ") {
 		return "", false
 	}
-	f := strings.Fields(pre)
-	if len(f) >= 5 && f[3] == "/" {
-		return f[4], true
+	f := strings.Split(pre, " ")
+	if len(f) >= 5 && f[3] == "/" && f[4] != "" {
+		return unescapeMountinfo(f[4]), true
 	}
 	return "", false
+}
+
+// unescapeMountinfo undoes the kernel's \ooo escapes in a mountinfo field.
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // Own returns the cgroup v2 path of process pid ("self" for the caller),

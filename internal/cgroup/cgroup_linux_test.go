@@ -22,6 +22,8 @@ func TestCgroup2MountPoint(t *testing.T) {
 		{"36 30 0:31 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 none rw,nsdelegate", "/sys/fs/cgroup/unified", true},
 		{"37 30 0:32 /sub /mnt/cg rw - cgroup2 none rw", "", false}, // not the root of the hierarchy
 		{"38 30 0:33 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory", "", false},
+		{"40 30 0:34 / /mnt/my\\040cg\\134x rw - cgroup2 none rw", "/mnt/my cg\\x", true}, // escaped space and backslash
+		{"41 30 0:35 / /mnt/a\u00a0b rw - cgroup2 none rw", "/mnt/a\u00a0b", true},        // white space the kernel does not escape
 		{"garbage", "", false},
 	} {
 		got, ok := cgroup2MountPoint(tc.line)

@@ -21,9 +21,11 @@ type Append struct {
 // then each layer of variables in order, the last value of a key winning,
 // then the appends in call order, each added after Sep to the value built
 // so far, or standing alone when the key is unset or empty. Keys keep the
-// position of their first appearance. Invalid variables are skipped; the
-// caller validates them first (Validate) to report them. Nothing passed
-// in is modified.
+// position of their first appearance. Invalid variables and appends (an
+// empty key, a key holding '=' or NUL, a value or separator holding NUL)
+// are skipped, so every entry added to inherited is a valid KEY=VALUE;
+// the caller validates them first (Validate) to report them. Nothing
+// passed in is modified.
 func Merge(inherited []string, layers [][]*resources.EnvironmentVariable, appends []Append) []string {
 	keys := make([]string, 0, len(inherited)+8)
 	values := make(map[string]string, len(inherited)+8)
@@ -46,6 +48,9 @@ func Merge(inherited []string, layers [][]*resources.EnvironmentVariable, append
 		}
 	}
 	for _, a := range appends {
+		if resources.Env(a.Key, a.Value+a.Sep).Validate() != nil {
+			continue
+		}
 		if cur := values[a.Key]; cur != "" {
 			set(a.Key, cur+a.Sep+a.Value)
 		} else {
@@ -60,7 +65,7 @@ func Merge(inherited []string, layers [][]*resources.EnvironmentVariable, append
 }
 
 // Validate returns the first invalid variable's error among layers and
-// appends, naming it.
+// appends, naming it: nil exactly when Merge skips none of them.
 func Validate(layers [][]*resources.EnvironmentVariable, appends []Append) error {
 	for _, layer := range layers {
 		for _, e := range layer {
@@ -72,6 +77,9 @@ func Validate(layers [][]*resources.EnvironmentVariable, appends []Append) error
 	for _, a := range appends {
 		if err := resources.Env(a.Key, a.Value).Validate(); err != nil {
 			return fmt.Errorf("append: %w", err)
+		}
+		if strings.ContainsRune(a.Sep, 0) {
+			return fmt.Errorf("append: %w: separator for %q holds NUL", resources.ErrInvalidEnvironmentVariable, a.Key)
 		}
 	}
 	return nil

@@ -28,6 +28,9 @@ func TestMergeEnv(t *testing.T) {
 			[][]*resources.EnvironmentVariable{{e("P", "b")}}, []Append{{"P", "c", ","}, {"P", "d", ";"}},
 			[]string{"P=b,c;d"}},
 		{"invalid variables skipped", nil, [][]*resources.EnvironmentVariable{{e("", "x"), e("A=B", "x"), nil, e("OK", 1)}}, nil, []string{"OK=1"}},
+		{"invalid appends skipped", []string{"A=1"}, nil,
+			[]Append{{"", "x", ":"}, {"A=B", "v", ","}, {"N\x00", "v", ""}, {"A", "\x00", ":"}, {"A", "v", "\x00"}, {"A", "2", ":"}},
+			[]string{"A=1:2"}},
 		{"malformed inherited skipped", []string{"NOEQUALS", "=x", "A=1"}, nil, nil, []string{"A=1"}},
 	}
 	for _, tt := range tests {

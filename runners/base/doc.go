@@ -35,6 +35,16 @@
 // itself succeeded (as os/exec does). Once the tree is gone, output still
 // held open by a process outside it is closed after 5 seconds.
 //
+// # Beyond Proc
+//
+// The Procs of the Native and Nix backends run on this host and are
+// HostProcs: a type assertion gives the leader's PID (for TrackedProcess,
+// or job control), Signal to the whole tree, StopWithSignal, StdinPipe,
+// StdoutPipe, WithStdio and WithForeground. A StdoutPipe is the caller's
+// to read and close: Wait does not close it and does not wait for it to
+// be read, but a tree that writes more than the pipe holds blocks, and
+// Wait with it, until the pipe is read.
+//
 // # Containment
 //
 // Each tree gets a containment of its own, chosen once per process by a

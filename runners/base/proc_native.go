@@ -42,6 +42,11 @@ const (
 // line, newline included, whatever the line's length; without it they are
 // discarded (the child writes to /dev/null). If the writer fails, later
 // lines are dropped but still read, so the child never blocks.
+//
+// Beyond Proc, a NativeProc has the leader's PID, signals to the whole
+// tree, stdin and stdout pipes, stdio files and the terminal's
+// foreground: the methods of HostProc, which a caller holding a Proc from
+// NewProcess reaches by type assertion.
 type NativeProc struct {
 	env     *NativeEnvironment
 	bin     string // as given
@@ -160,6 +165,14 @@ func (proc *NativeProc) StdinPipe() (io.WriteCloser, error) {
 // raw bytes, which then no longer go to the output writer (stderr still
 // does). The reader sees EOF once every process of the tree closed its
 // stdout; the caller closes it. It must be called before Start.
+//
+// Unlike os/exec's, this pipe is not closed by Wait: Wait does not wait
+// for it to be read, and what the tree wrote stays readable after Wait
+// returned, up to EOF. But the pipe holds only what the kernel buffers
+// (64 KiB by default on Linux): a process that writes more blocks until
+// it is read, and Wait (and Run) do not return while it blocks, until
+// Stop or the start context ends the tree. Read it concurrently with Wait
+// when the output may be larger than that.
 func (proc *NativeProc) StdoutPipe() (io.ReadCloser, error) {
 	proc.mu.Lock()
 	defer proc.mu.Unlock()
