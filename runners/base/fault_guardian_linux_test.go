@@ -22,7 +22,9 @@ import (
 const guardianTarget = 200 * time.Millisecond
 
 // testFaultOwnerKilledGuarded is OwnerKilled with the guardian on and no
-// Reap by the test: the guardian alone must stop the tree. Even
+// Reap by the test: the guardian alone must stop the tree (an owner killed
+// before its first Start has no guardian yet; what its probe left is the
+// reaper's, which the test then runs). Even
 // iterations kill the owner 0–30 ms after it was launched (before, during
 // or after its Start); odd ones 0–30 ms after "ready", and time the kill
 // to the moment no process of the tree is left (the /proc walk that finds
@@ -68,6 +70,14 @@ func testFaultOwnerKilledGuarded(t *testing.T, table *faultTable, c ContainmentK
 		if idErr == nil && !pollUntil(ctx, 10*time.Second, func() bool { return guardianOf(id) == 0 }) {
 			guardiansLeft++
 			failures = append(failures, fmt.Sprintf("iteration %d: guardian %d still running 10 s after its reap", i, guardianOf(id)))
+		}
+		if phase == "before Start" {
+			// No guardian exists before the first guarded Start: an owner
+			// killed in its containment probe leaves the probe's cgroup
+			// to the reaper, the safety net, as without a guardian.
+			if _, err := Reap(ctx, ReapOptions{Logger: faultQuietLogger()}); err != nil {
+				t.Errorf("iteration %d: Reap after a kill before Start: %v", i, err)
+			}
 		}
 		leftovers += faultLeftovers(t, owner.pid())
 	}

@@ -236,12 +236,15 @@ func (r *reaper) homeCgroup(path string) bool {
 
 // unmarkedAtOwnPath reports whether rec's cgroup, which lacks the tree's
 // mark, is nonetheless the tree's: an unmarked cgroup2 directory of this
-// user named after the tree, in this home's cgroup directory, where only
-// this user (who made it) and root can create one. A process of a root
+// user exactly where this process would have made the tree's cgroup
+// (records.CgroupPath in this process's corral cgroup directory), where
+// only this user (who made it) and root can create one. A cgroup shaped
+// like ours anywhere else is not trusted without its mark. A process of a root
 // tree can remove the mark; without this, its record would be set aside
 // and the tree left running forever.
 func (r *reaper) unmarkedAtOwnPath(rec *records.Record) bool {
-	return filepath.Base(rec.Cgroup) == rec.Tree && r.homeCgroup(rec.Cgroup) && cgroup.IsUnmarked(rec.Cgroup)
+	where := probeContainment().Where
+	return where != "" && rec.Cgroup == records.CgroupPath(where, r.store.Home(), rec.Tree) && cgroup.IsUnmarked(rec.Cgroup)
 }
 
 // stopTree stops what is left of a tree whose owner is dead, then removes
