@@ -34,7 +34,7 @@ func ownedBy(pid, uid int) bool {
 // cannot be read.
 type treeEnvIndex struct{ pids map[string][]int }
 
-func indexTreeEnv() *treeEnvIndex { return &treeEnvIndex{} }
+func indexTreeEnv(uint64) *treeEnvIndex { return &treeEnvIndex{} }
 
 // sweepCgroups has nothing to sweep on darwin.
 func (r *reaper) sweepCgroups(context.Context) {}

@@ -77,12 +77,18 @@ func ownedBy(pid, uid int) bool {
 }
 
 // treeEnvIndex maps tree ids to the live processes carrying them, from one
-// walk over every process's environment.
+// walk over the environment of every process started at or after since
+// (clock ticks after boot; a tree's members are no older than its owner,
+// so a reaper passes its oldest stale owner's start, and reads a few
+// environments instead of every one on the machine).
 type treeEnvIndex struct{ pids map[string][]int }
 
-func indexTreeEnv() *treeEnvIndex {
+func indexTreeEnv(since uint64) *treeEnvIndex {
 	idx := &treeEnvIndex{pids: make(map[string][]int)}
-	procfs.Each(func(pid int, _ procfs.Stat) {
+	procfs.Each(func(pid int, st procfs.Stat) {
+		if st.StartTime < since {
+			return // older than every tree indexed: no member
+		}
 		for _, id := range records.Trees(treeEnvOf(pid)) {
 			idx.pids[id] = append(idx.pids[id], pid)
 		}

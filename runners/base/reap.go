@@ -141,7 +141,7 @@ func (r *reaper) pass(ctx context.Context) (int, error) {
 	}
 	var env *treeEnvIndex
 	if needsEnvIndex(stale) {
-		env = indexTreeEnv()
+		env = indexTreeEnv(oldestOwnerStart(stale))
 	}
 	sem := make(chan struct{}, reapWorkers)
 	var wg sync.WaitGroup
@@ -154,6 +154,18 @@ func (r *reaper) pass(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	return len(stale), nil
+}
+
+// oldestOwnerStart is the earliest start time of the owners of recs: no
+// member of their trees is older.
+func oldestOwnerStart(recs []*records.Record) uint64 {
+	var oldest uint64
+	for i, rec := range recs {
+		if i == 0 || rec.Owner.Start < oldest {
+			oldest = rec.Owner.Start
+		}
+	}
+	return oldest
 }
 
 // load reads one record; an untrusted one is set aside and gives nil.

@@ -43,7 +43,7 @@ func ListTrees(ctx context.Context) ([]TreeStatus, error) {
 			continue
 		}
 		if env == nil && rec.Containment == ContainmentPgroup && !rec.External {
-			env = indexTreeEnv()
+			env = indexTreeEnv(0)
 		}
 		if st, ok := treeStatus(ctx, rec, env, &snap); ok {
 			out = append(out, st)
