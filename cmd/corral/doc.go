@@ -170,5 +170,9 @@
 //     subreaper: processes the command orphans (double fork) are
 //     re-parented to corral, which reaps them. It reaps only its adopted
 //     orphans, by PID, never the command's leader, which the library
-//     waits for.
+//     waits for. Once the tree is done, every child still alive but the
+//     guardian is such an orphan and is killed (pinned by a pidfd and
+//     checked to be corral's child first): so is one that left the group
+//     and cleared its environment (`setsid env -i daemon`), which the
+//     tree's CORRAL_TREE mark cannot find.
 package main

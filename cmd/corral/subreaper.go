@@ -11,8 +11,10 @@ import (
 // orphanReaper is how `corral run` keeps what its command orphans: with
 // process-group containment, corral becomes a child subreaper
 // (PR_SET_CHILD_SUBREAPER, Linux only) so that a double-forked descendant
-// is re-parented to corral rather than to init, and reaps those adopted
-// orphans when they exit. It never reaps the command's leader: the
+// is re-parented to corral rather than to init, reaps those adopted
+// orphans when they exit, and kills those still alive once the tree is
+// done, including one that cleared its environment and left the group,
+// which nothing else could find. It never reaps the command's leader: the
 // library waits for it, and reaping it behind the library's back would
 // let its PID, the group id, be recycled while the tree is signalled.
 //
@@ -54,13 +56,15 @@ func (r *orphanReaper) reapFor(leader int) {
 	go r.loop(leader)
 }
 
-// stop ends the reaping, reaps the orphans already dead and ends
-// subreaping. Orphans still alive afterwards go to init when corral exits.
+// stop ends the reaping: it kills the adopted orphans still alive (see
+// killOrphans), reaps them and ends subreaping. Call it once the tree has
+// been waited for.
 func (r *orphanReaper) stop() {
 	if !r.enabled {
 		return
 	}
 	if r.quit != nil {
+		r.killOrphans()
 		close(r.quit)
 		<-r.done
 	}

@@ -118,3 +118,15 @@ func ZombieChildren(parent, exclude int) []int {
 	}
 	return out
 }
+
+// LiveChildren lists the live (not zombie) processes whose parent is
+// parent.
+func LiveChildren(parent int) []int {
+	var out []int
+	Each(func(pid int, st Stat) {
+		if st.PPID == parent {
+			out = append(out, pid)
+		}
+	})
+	return out
+}

@@ -25,6 +25,11 @@ import (
 // owner never sets it in its own, so no tree inherits it.
 const guardianEnv = "CORRAL_GUARDIAN"
 
+// GuardianEnv is the variable that marks a guardian process (see
+// WithGuardian): a caller that adopts orphans, as `corral run` does as a
+// child subreaper, tells its guardian from the tree's orphans by it.
+const GuardianEnv = guardianEnv
+
 const (
 	// guardianOwnerWait bounds how long a guardian waits, after its pipe
 	// reached EOF, for the owner to be provably dead (the kernel closes a
