@@ -2,6 +2,7 @@ package base
 
 import (
 	"context"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -85,4 +86,45 @@ func BenchmarkListTrees(b *testing.B) {
 			}
 		}
 	})
+	// The target is for 1000 processes on the machine: as many
+	// plain sleeps as that takes (outside every tree) join for these.
+	fillProcesses(b, 1000)
+	b.Run("walk-at-1000", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := procfs.Scan(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("list-50-at-1000", func(b *testing.B) {
+		for b.Loop() {
+			trees, err := ListTrees(ctx)
+			if err != nil || len(trees) != 50 {
+				b.Fatalf("%d trees, %v", len(trees), err)
+			}
+		}
+	})
+}
+
+// fillProcesses starts sleeps until the machine has at least n
+// processes, and stops them when b ends.
+func fillProcesses(b *testing.B, n int) {
+	all, err := procfs.Scan(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cmds []*exec.Cmd
+	b.Cleanup(func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	})
+	for i := len(all); i < n; i++ {
+		c := exec.Command("sleep", "3600")
+		if err := c.Start(); err != nil {
+			b.Fatal(err)
+		}
+		cmds = append(cmds, c)
+	}
 }
