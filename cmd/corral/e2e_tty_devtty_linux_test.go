@@ -1,6 +1,8 @@
 package main
 
 import (
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -17,7 +19,16 @@ func TestE2ETerminalCtrlZWithStdinRedirected(t *testing.T) {
 	master, sc, type_ := startJobShell(t, e)
 
 	eventually(t, 20*time.Second, "the shell's prompt", func() bool { return sc.has("PROMPT> ") })
-	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- sh -c 'while :; do echo tick; sleep 0.1; done' </dev/null\n")
+	// The command ticks without forking: a Ctrl-Z that lands while sh
+	// is in vfork(2) for sleep stops the child and leaves sh waiting in
+	// the kernel, a job that never reports stopped, with or without
+	// corral. bash waits on a FIFO it holds open for both reading and
+	// writing instead, which never reaches EOF.
+	fifo := filepath.Join(t.TempDir(), "tick")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type_(e.bin + " run -e " + markerEnv + "=" + marker + " -- bash -c 'exec 3<>" + fifo + "; while :; do echo tick; read -t 0.1 -u 3; done' </dev/null\n")
 	eventually(t, 20*time.Second, "the command to tick", func() bool { return sc.count("tick") >= 3 })
 	waitTerminalHeldBy(t, master, marker, "the command to be given the terminal")
 	prompts := sc.count("PROMPT> ")

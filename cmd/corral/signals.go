@@ -20,8 +20,9 @@ var stoppingSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHU
 // forwardedSignals are passed on to every process of the tree while it
 // runs, and change nothing else: SIGUSR1 and SIGUSR2 (a reload, a log
 // reopen), and SIGALRM, which a wrapper has no use for and the command
-// may. Before the tree runs, and on backends that cannot signal a tree
-// (Docker), they are dropped, with a line at info level.
+// may. Before the tree runs they are ignored (the Go runtime's default
+// for them, silently); on backends that cannot signal a tree (Docker)
+// they are dropped with a line at info level.
 var forwardedSignals = []os.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM}
 
 // isForwarded reports whether sig is one of forwardedSignals.

@@ -31,7 +31,8 @@ const maxCatchUpRounds = 64
 // the last one handed out before it, so after the walk EachConsistent
 // looks at each PID handed out since, and again at those handed out
 // during that look, until a look finds no new one. fn may be called
-// twice for one process.
+// twice for one process. Threads are not processes: those handed out
+// during the walk are left out.
 //
 // It returns false when it cannot vouch for the walk: the PIDs wrapped
 // around, or new ones kept coming for maxCatchUpRounds looks. Without
@@ -55,11 +56,29 @@ func EachConsistent(fn func(pid int, st Stat)) bool {
 			return false // wrapped: the range is not what was handed out
 		}
 		for pid := before + 1; pid <= after; pid++ {
-			if st, err := ReadStat(pid); err == nil && !st.Dead() {
+			// ns_last_pid counts threads too, and /proc/TID/stat reads
+			// as if the thread were a process: keep thread group leaders.
+			if st, err := ReadStat(pid); err == nil && !st.Dead() && leadsThreadGroup(pid) {
 				fn(pid, st)
 			}
 		}
 		before = after
+	}
+	return false
+}
+
+// leadsThreadGroup reports whether pid is a process, not another thread
+// of one: its Tgid is itself.
+func leadsThreadGroup(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			tgid, err := strconv.Atoi(strings.TrimSpace(v))
+			return err == nil && tgid == pid
+		}
 	}
 	return false
 }

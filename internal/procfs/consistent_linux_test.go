@@ -3,6 +3,7 @@ package procfs
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 )
 
@@ -50,5 +51,36 @@ func TestEachConsistentFindsAProcessForkedDuringTheWalk(t *testing.T) {
 	defer func() { child.Process.Kill(); child.Wait() }()
 	if !seen {
 		t.Errorf("child %d, forked during the walk, was not found (consistent: %v)", child.Process.Pid, ok)
+	}
+}
+
+// leadsThreadGroup tells this process from its other threads, whose
+// /proc/TID/stat reads as a process's would: EachConsistent's catch-up
+// look reports only the first.
+func TestLeadsThreadGroup(t *testing.T) {
+	self := os.Getpid()
+	if !leadsThreadGroup(self) {
+		t.Errorf("leadsThreadGroup(%d) = false for this process", self)
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	others := 0
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(task.Name())
+		if tid == self {
+			continue
+		}
+		others++
+		if _, err := ReadStat(tid); err != nil {
+			continue // exited meanwhile
+		}
+		if leadsThreadGroup(tid) {
+			t.Errorf("thread %d of this process taken for a process", tid)
+		}
+	}
+	if others == 0 {
+		t.Fatal("this process shows no other thread: a Go program always has several")
 	}
 }

@@ -136,6 +136,7 @@ var guardians = struct {
 type guardian struct {
 	cmd   *exec.Cmd
 	w     *os.File // the pipe's write end, held by the owner only (O_CLOEXEC)
+	mark  string   // its CORRAL_GUARDIAN value, which tells it from any other process
 	trees int      // live guarded trees of the owner in this home
 }
 
@@ -147,10 +148,14 @@ func acquireGuardian(home string) error {
 	guardians.Lock()
 	defer guardians.Unlock()
 	g := guardians.byHome[home]
+	var live int // trees the guardian being replaced was counting
 	if g != nil && g.exited() {
 		// Killed from outside: a new one guards every tree of this owner,
-		// the old ones included (it reaps all of the owner's records).
+		// the old ones included (it reaps all of the owner's records), and
+		// so counts them too.
+		live = g.trees
 		g.end()
+		delete(guardians.byHome, home)
 		g = nil
 	}
 	if g == nil {
@@ -158,6 +163,7 @@ func acquireGuardian(home string) error {
 		if g, err = startGuardian(home); err != nil {
 			return fmt.Errorf("guardian: %w", err)
 		}
+		g.trees = live
 		guardians.byHome[home] = g
 	}
 	g.trees++
@@ -214,7 +220,7 @@ func startGuardian(home string) (*guardian, error) {
 		w.Close()
 		return nil, err
 	}
-	return &guardian{cmd: cmd, w: w}, nil
+	return &guardian{cmd: cmd, w: w, mark: guardianMark(self)}, nil
 }
 
 // guardianEnviron is the owner's environment with CORRAL_HOME set to the
@@ -228,8 +234,13 @@ func guardianEnviron(environ []string, home string, owner records.Identity) []st
 			env = append(env, kv)
 		}
 	}
-	return append(env, records.HomeEnv+"="+home,
-		fmt.Sprintf("%s=3:%d:%d", guardianEnv, owner.PID, owner.Start))
+	return append(env, records.HomeEnv+"="+home, guardianEnv+"="+guardianMark(owner))
+}
+
+// guardianMark is the CORRAL_GUARDIAN value of owner's guardian: its
+// pipe's descriptor (3, the first of ExtraFiles) and the owner's identity.
+func guardianMark(owner records.Identity) string {
+	return fmt.Sprintf("3:%d:%d", owner.PID, owner.Start)
 }
 
 // guardianStderr is where a guardian's warnings go: the owner's stderr,
@@ -254,12 +265,22 @@ func (g *guardian) exited() bool {
 
 // end kills the guardian, waits for it and closes the pipe, in that
 // order: closed first, the pipe would tell the guardian its owner died.
-// The kill goes through the process's pidfd (os.Process), so it reaches
-// the guardian or nobody. Under `corral run`'s orphan reaper, which may
-// reap the guardian's zombie first, Wait fails with ECHILD and nothing
-// is left either.
+// The kill goes only to a process proven to be this guardian: pinned by
+// a pidfd, still our child, and carrying its mark. Under `corral run`'s
+// orphan reaper, which may have reaped the guardian's zombie already,
+// its PID may name another process by now; then, or when nothing can be
+// proven, the closed pipe ends a guardian still alive instead (it finds
+// its owner alive and nothing to reap), and Wait returns at once for one
+// reaped already (ECHILD).
 func (g *guardian) end() {
-	g.cmd.Process.Kill()
+	pid := g.cmd.Process.Pid
+	self := os.Getpid()
+	err := sys.SignalVerified(pid, syscall.SIGKILL, func() bool { return isGuardianOf(pid, self, g.mark) })
+	if err != nil {
+		g.w.Close()
+		g.cmd.Wait()
+		return
+	}
 	g.cmd.Wait()
 	g.w.Close()
 }

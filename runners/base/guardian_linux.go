@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/corralrun/corral/internal/procfs"
 	"github.com/corralrun/corral/internal/records"
 	"golang.org/x/sys/unix"
 )
@@ -38,4 +39,12 @@ func waitOwnerGone(owner records.Identity, bound time.Duration) {
 			return
 		}
 	}
+}
+
+// isGuardianOf reports whether pid is a live child of parent carrying the
+// guardian mark mark.
+func isGuardianOf(pid, parent int, mark string) bool {
+	st, err := procfs.ReadStat(pid)
+	got, ok := procfs.EnvironValue(pid, guardianEnv)
+	return err == nil && !st.Dead() && st.PPID == parent && ok && got == mark
 }

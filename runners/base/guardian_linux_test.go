@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -250,5 +251,63 @@ func TestNixGuardian(t *testing.T) {
 	}
 	if now := guardianOf(self); now != 0 {
 		t.Errorf("guardian %d still running after the tree ended", now)
+	}
+}
+
+// TestGuardianReplacedAfterKillKeepsCount: a guardian killed from outside
+// is replaced at the next guarded Start, and the new one guards the older
+// trees too: it lives until the last of all of them ends, not until the
+// first.
+func TestGuardianReplacedAfterKillKeepsCount(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	faultHome(t)
+	self, err := records.Self()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := NewNativeEnvironment(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.WithGuardian(true)
+	start := func() Proc {
+		p, err := env.NewProcess("sleep", "60")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := start(), start()
+	t.Cleanup(func() { env.Stop(context.Background()) })
+	old := guardianOf(self)
+	if old == 0 {
+		t.Fatal("no guardian while guarded trees run")
+	}
+	syscall.Kill(old, syscall.SIGKILL) // from outside
+	if !pollUntil(ctx, 10*time.Second, func() bool { return guardianOf(self) == 0 }) {
+		t.Fatalf("guardian %d survived SIGKILL", old)
+	}
+	c := start() // replaces the guardian
+	g := guardianOf(self)
+	if g == 0 || g == old {
+		t.Fatalf("guardian after the kill: %d (old %d), want a new one", g, old)
+	}
+	if err := a.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if now := guardianOf(self); now != g {
+		t.Fatalf("guardian %d gone (now %d) after the first of three trees ended: b and c are unguarded", g, now)
+	}
+	for _, p := range []Proc{b, c} {
+		if err := p.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if now := guardianOf(self); now != 0 {
+		t.Errorf("guardian %d still running after the last tree ended", now)
 	}
 }

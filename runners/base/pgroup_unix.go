@@ -57,8 +57,13 @@ func (t *pgroupTree) kill() error {
 		if (consistent && len(left) == 0) || time.Now().After(deadline) {
 			return err
 		}
+		time.Sleep(killPassPause) // the killed die, their orphans settle
 	}
 }
+
+// killPassPause spaces kill passes, so that members still dying do not
+// make the passes spin.
+const killPassPause = 2 * time.Millisecond
 
 // killPassesFor bounds pgroupTree.kill's passes; the stop sequence's own
 // wait after SIGKILL follows.

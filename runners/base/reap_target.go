@@ -130,6 +130,7 @@ func (t *pgroupTarget) kill() error {
 		if len(t.members()) == 0 || time.Now().After(deadline) {
 			return err
 		}
+		time.Sleep(killPassPause)
 	}
 }
 
