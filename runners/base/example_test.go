@@ -262,7 +262,15 @@ func ExampleTrackedProcess() {
 	tracked := &base.TrackedProcess{PID: p.(base.HostProc).PID()}
 	state, err := tracked.GetState(ctx)
 	fmt.Println("found:", err == nil && state != base.NotFound)
-	mem, err := tracked.GetMemory(ctx)
+	// A program's pages count once exec has loaded it: right after
+	// Start it may not have been, so look again for a moment.
+	var mem *base.Memory
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		mem, err = tracked.GetMemory(ctx)
+		if err == nil && mem.Used > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	fmt.Println("resident memory:", err == nil && mem.Used > 0)
 	cpu, err := tracked.GetCPU(ctx) // since the process started
 	fmt.Println("CPU sampled:", err == nil && cpu.Usage >= 0)
