@@ -43,18 +43,27 @@ func (t *pgroupTree) releaseIfEmpty() bool {
 	return empty
 }
 
-// kill sends SIGKILL to the tree in passes until one that can vouch for
-// its walk finds no member left, or killPassesFor has passed: a
-// descendant that hops from PID to PID (forks a successor, exits) can
-// slip between one walk and its signal, not past every pass. Members
-// still dying count as left, so the passes also last until the tree is
-// dead, which the stop sequence then sees at once.
+// kill sends SIGKILL to the tree in passes (killInPasses) until one that
+// can vouch for its walk finds no member left.
 func (t *pgroupTree) kill() error {
+	return killInPasses(func() error { return t.signal(syscall.SIGKILL) }, func() bool {
+		left, consistent := treeMembers(t.pgid, t.pgid, t.id, t.start)
+		return consistent && len(left) == 0
+	})
+}
+
+// killInPasses calls kill, then gone, again and again, a killPassPause
+// apart, until gone reports the tree gone or killPassesFor has passed,
+// and returns the last kill's error. One pass is not enough for a
+// descendant that hops from PID to PID (forks a successor, exits): it can
+// slip between a walk and its signal, not past every pass. Members still
+// dying count as left, so the passes also last until the tree is dead,
+// which the stop sequence then sees at once.
+func killInPasses(kill func() error, gone func() bool) error {
 	deadline := time.Now().Add(killPassesFor)
 	for {
-		err := t.signal(syscall.SIGKILL)
-		left, consistent := treeMembers(t.pgid, t.pgid, t.id, t.start)
-		if (consistent && len(left) == 0) || time.Now().After(deadline) {
+		err := kill()
+		if gone() || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(killPassPause) // the killed die, their orphans settle

@@ -121,17 +121,9 @@ func (t *pgroupTarget) signal(sig syscall.Signal) error {
 	return errors.Join(errs...)
 }
 
-// kill sends SIGKILL in passes until no member is found or killPassesFor
-// has passed (see pgroupTree.kill).
+// kill sends SIGKILL in passes until no member is found (killInPasses).
 func (t *pgroupTarget) kill() error {
-	deadline := time.Now().Add(killPassesFor)
-	for {
-		err := t.signal(syscall.SIGKILL)
-		if len(t.members()) == 0 || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(killPassPause)
-	}
+	return killInPasses(func() error { return t.signal(syscall.SIGKILL) }, func() bool { return len(t.members()) == 0 })
 }
 
 func (t *pgroupTarget) release() error { return nil }
