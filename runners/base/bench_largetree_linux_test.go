@@ -3,7 +3,6 @@
 package base
 
 import (
-	"context"
 	"strconv"
 	"syscall"
 	"testing"
@@ -44,31 +43,10 @@ func BenchmarkStopLargeTree(b *testing.B) {
 			env.WithGracePeriod(largeTreeGrace)
 			var ds []time.Duration
 			for i := 0; i < b.N; i++ {
-				ds = append(ds, benchStopOnce(b, func() benchTree { return startNativeScript(b, env, script) }))
+				ds = append(ds, benchStopOnce(b, func() benchTree { return startNativeScript(b, env, script, 60*time.Second) }))
 			}
 			p50 := reportP50(b, "stop-p50-ms", ds)
 			b.ReportMetric(float64(p50-largeTreeGrace)/float64(time.Millisecond), "past-grace-p50-ms")
 		})
 	}
-}
-
-// startNativeScript starts sh -c script in env and waits for it to
-// print "ready".
-func startNativeScript(b *testing.B, env *NativeEnvironment, script string) benchTree {
-	p, err := env.NewProcess("/bin/sh", "-c", script)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ready := newBenchLineSignal("ready")
-	p.WithOutput(ready)
-	if err := p.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	select {
-	case <-ready.seen:
-	case <-time.After(60 * time.Second):
-		p.Stop(context.Background())
-		b.Fatal("tree not ready after 60s")
-	}
-	return &nativeTree{p: p}
 }

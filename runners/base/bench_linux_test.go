@@ -83,7 +83,13 @@ func (t *bareTree) stop(b *testing.B) {
 type nativeTree struct{ p Proc }
 
 func startNativeTree(b *testing.B, env *NativeEnvironment) benchTree {
-	p, err := env.NewProcess("/bin/sh", "-c", benchTreeScript)
+	return startNativeScript(b, env, benchTreeScript, 30*time.Second)
+}
+
+// startNativeScript starts sh -c script in env and waits, at most within,
+// for it to print "ready".
+func startNativeScript(b *testing.B, env *NativeEnvironment, script string, within time.Duration) benchTree {
+	p, err := env.NewProcess("/bin/sh", "-c", script)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -92,10 +98,9 @@ func startNativeTree(b *testing.B, env *NativeEnvironment) benchTree {
 	if err := p.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	select {
-	case <-ready.seen:
-	case <-time.After(30 * time.Second):
-		b.Fatal("tree not ready after 30s")
+	if !ready.waitFor(within) {
+		p.Stop(context.Background())
+		b.Fatalf("tree not ready after %v", within)
 	}
 	return &nativeTree{p: p}
 }
@@ -115,6 +120,18 @@ type benchLineSignal struct {
 
 func newBenchLineSignal(want string) *benchLineSignal {
 	return &benchLineSignal{want: want, seen: make(chan struct{})}
+}
+
+// waitFor reports whether the line was seen within d.
+func (l *benchLineSignal) waitFor(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-l.seen:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // Write is called by one goroutine at a time (lineWriter's contract).

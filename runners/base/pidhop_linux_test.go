@@ -70,12 +70,14 @@ func TestStopCatchesPIDHopper(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.WithEnvironmentVariables(context.Background(), resources.Env(markEnv, mark))
-			ready := newLineWaiter("ready")
+			ready := newBenchLineSignal("ready")
 			p.WithOutput(ready)
 			if err := p.Start(testCtx(t)); err != nil {
 				t.Fatal(err)
 			}
-			ready.wait(t)
+			if !ready.waitFor(20 * time.Second) {
+				t.Fatal("no \"ready\" line within 20 s")
+			}
 			if err := tt.end(testCtx(t), p); err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
@@ -83,36 +85,6 @@ func TestStopCatchesPIDHopper(t *testing.T) {
 				t.Fatalf("a PID-hopping descendant survived: %v", left)
 			}
 		})
-	}
-}
-
-// lineWaiter is an output writer that closes seen at the first line
-// equal to want (plus its newline).
-type lineWaiter struct {
-	want string
-	seen chan struct{}
-	done bool
-}
-
-func newLineWaiter(want string) *lineWaiter {
-	return &lineWaiter{want: want + "\n", seen: make(chan struct{})}
-}
-
-// Write is called by one goroutine at a time (the line writer's rule).
-func (l *lineWaiter) Write(p []byte) (int, error) {
-	if !l.done && string(p) == l.want {
-		l.done = true
-		close(l.seen)
-	}
-	return len(p), nil
-}
-
-func (l *lineWaiter) wait(t *testing.T) {
-	t.Helper()
-	select {
-	case <-l.seen:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("no %q line within 20 s", l.want)
 	}
 }
 
