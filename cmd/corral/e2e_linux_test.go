@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,19 +190,20 @@ func markedProcs(marker string) []int { return procsWithEnv(markerEnv + "=" + ma
 // procsWithEnv returns the live processes whose environment holds kv.
 func procsWithEnv(kv string) []int {
 	want := []byte(kv)
-	names, _ := filepath.Glob("/proc/[0-9]*/environ")
+	return procsWhose("environ", func(b []byte) bool {
+		return slices.ContainsFunc(bytes.Split(b, []byte{0}), func(v []byte) bool { return bytes.Equal(v, want) })
+	})
+}
+
+// procsWhose lists the processes whose /proc/PID/<file> is readable and
+// satisfies match.
+func procsWhose(file string, match func([]byte) bool) []int {
+	names, _ := filepath.Glob("/proc/[0-9]*/" + file)
 	var pids []int
 	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			continue
-		}
-		for _, v := range bytes.Split(b, []byte{0}) {
-			if bytes.Equal(v, want) {
-				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(n)))
-				pids = append(pids, pid)
-				break
-			}
+		if b, err := os.ReadFile(n); err == nil && match(b) {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(n)))
+			pids = append(pids, pid)
 		}
 	}
 	return pids

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,19 +13,7 @@ import (
 // procsWithArgv lists the live processes whose command line is argv.
 func procsWithArgv(argv ...string) []int {
 	want := []byte(strings.Join(argv, "\x00"))
-	names, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	var pids []int
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			continue
-		}
-		if bytes.Equal(bytes.TrimSuffix(b, []byte{0}), want) {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(n)))
-			pids = append(pids, pid)
-		}
-	}
-	return pids
+	return procsWhose("cmdline", func(b []byte) bool { return bytes.Equal(bytes.TrimSuffix(b, []byte{0}), want) })
 }
 
 // A descendant that leaves the process group and clears its environment
