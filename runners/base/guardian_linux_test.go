@@ -140,16 +140,7 @@ func TestGuardianOffTreeOutlivesOwner(t *testing.T) {
 func TestGuardianEndsWithLastTree(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	home := faultHome(t)
-	self, err := records.Self()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := NewNativeEnvironment(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.WithGuardian(true)
+	home, self, env := guardedEnv(t, ctx)
 	long, err := env.NewProcess("sleep", "60")
 	if err != nil {
 		t.Fatal(err)
@@ -261,16 +252,7 @@ func TestNixGuardian(t *testing.T) {
 func TestGuardianReplacedAfterKillKeepsCount(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	faultHome(t)
-	self, err := records.Self()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := NewNativeEnvironment(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.WithGuardian(true)
+	_, self, env := guardedEnv(t, ctx)
 	start := func() Proc {
 		p, err := env.NewProcess("sleep", "60")
 		if err != nil {
@@ -310,4 +292,22 @@ func TestGuardianReplacedAfterKillKeepsCount(t *testing.T) {
 	if now := guardianOf(self); now != 0 {
 		t.Errorf("guardian %d still running after the last tree ended", now)
 	}
+}
+
+// guardedEnv gives the test a CORRAL_HOME of its own (returned) and a
+// guarded native environment, and returns this process's identity, which
+// its guardian carries.
+func guardedEnv(t *testing.T, ctx context.Context) (home string, self records.Identity, env *NativeEnvironment) {
+	t.Helper()
+	home = faultHome(t)
+	self, err := records.Self()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err = NewNativeEnvironment(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.WithGuardian(true)
+	return home, self, env
 }
