@@ -5,6 +5,7 @@ package records
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,23 @@ func (s *Store) RemoveDeadOwnerLocks(live map[string]bool) {
 		}
 		f.Close()
 	}
+}
+
+// RemoveOwnerLock removes owner's lock file, in this PID namespace, if
+// nothing holds its lock: the owner is dead, and no process it forked is
+// still between fork and exec with a copy of the descriptor. It reports
+// whether the file is gone (removed now, or not there).
+func (s *Store) RemoveOwnerLock(owner Identity) bool {
+	path := filepath.Join(s.dir, ownerLockName(owner, PIDNamespace()))
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	defer f.Close()
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return false
+	}
+	return os.Remove(path) == nil
 }
 
 // OwnerLockName is the name of r's owner's lock file, for

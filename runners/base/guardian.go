@@ -75,7 +75,25 @@ func guardianMain(v string, stderr io.Writer) int {
 		logger.Warn("corral: guardian's reap after its owner died", "owner", owner.PID, "err", err)
 		return 1
 	}
+	removeOwnerLock(owner)
 	return 0
+}
+
+// removeOwnerLock removes the dead owner's lock file, which the reap
+// above leaves when something still held the lock as it looked (the
+// owner not yet provably dead, or a child of it between fork and exec
+// with a copy of the descriptor): it looks again, for at most
+// guardianOwnerWait. A lock file left is no danger (the next reap takes
+// it away), but the guardian promises to leave nothing.
+func removeOwnerLock(owner records.Identity) {
+	store, err := records.Open()
+	if err != nil {
+		return
+	}
+	deadline := time.Now().Add(guardianOwnerWait)
+	for !owner.Alive() && !store.RemoveOwnerLock(owner) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // parseGuardianEnv reads guardianEnv's value.
